@@ -1,0 +1,256 @@
+/*
+ * db.c — connection and query helpers over libpq. Retry policy: only
+ * failures to reach the server (refused, no socket, server starting or shutting
+ * down, too many connections) are retried, because waiting cannot fix a wrong
+ * password or a missing database.
+ */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "util.h"
+
+static bool
+retryable(const char *msg)
+{
+	static const char *const transient[] = {
+		"could not connect", "Connection refused", "No such file or directory",
+		"the database system is starting up", "the database system is shutting down",
+		"the database system is in recovery mode", "too many clients", "timeout expired",
+		"server closed the connection", "Network is unreachable", "could not translate host name",
+		"remaining connection slots",
+	};
+
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		if (strstr(msg, transient[i]))
+			return true;
+	return false;
+}
+
+static int
+connect_failure_code(const char *msg)
+{
+	if (strstr(msg, "password authentication failed") || strstr(msg, "no password supplied") ||
+		strstr(msg, "permission denied") || strstr(msg, "authentication failed") ||
+		strstr(msg, "pg_hba.conf"))
+		return VIGIL_EXIT_NOPERM;
+	return VIGIL_EXIT_UNAVAILABLE;
+}
+
+/* The first line of libpq's message, without "connection to server ... failed: ". */
+static void
+short_message(const char *msg, char *out, size_t outsize)
+{
+	const char *p = strstr(msg, "failed: ");
+
+	if (p)
+		msg = p + strlen("failed: ");
+	snprintf(out, outsize, "%s", msg);
+	out[strcspn(out, "\n")] = '\0';
+}
+
+PGconn *
+vigil_db_connect(const vigil_config *cfg, const char *conninfo, const char *progname,
+				 vigil_error *err)
+{
+	const char *keywords[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
+	char timeout[16];
+	const char *values[4];
+	double deadline = vigil_monotonic() + cfg->database.connect_timeout_s;
+	double delay = 0.25;
+	PGconn *conn;
+
+	if (conninfo == NULL && cfg->database.conninfo[0] != '\0')
+		conninfo = cfg->database.conninfo;
+	snprintf(timeout, sizeof(timeout), "%d", cfg->database.connect_timeout_s > 0 ?
+			 (cfg->database.connect_timeout_s < 10 ? cfg->database.connect_timeout_s + 1 : 10) : 10);
+	values[0] = conninfo ? conninfo : "";
+	values[1] = progname;
+	values[2] = timeout;
+	values[3] = NULL;
+	for (int attempt = 1;; attempt++) {
+		conn = PQconnectdbParams(keywords, values, 1);
+		if (conn == NULL) {
+			vigil_error_set(err, VIGIL_EXIT_SOFTWARE, "cannot connect to the database: out of memory");
+			return NULL;
+		}
+		if (PQstatus(conn) == CONNECTION_OK)
+			break;
+		char msg[512];
+		short_message(PQerrorMessage(conn), msg, sizeof(msg));
+		bool again = retryable(PQerrorMessage(conn)) && vigil_monotonic() + delay < deadline;
+		if (!again) {
+			int code = retryable(PQerrorMessage(conn)) ? VIGIL_EXIT_UNAVAILABLE :
+				connect_failure_code(PQerrorMessage(conn));
+			if (attempt > 1)
+				vigil_error_set(err, code, "cannot connect to the database %s: %s (gave up after %d attempts in %ds)",
+								PQdb(conn) ? PQdb(conn) : "", msg, attempt, cfg->database.connect_timeout_s);
+			else
+				vigil_error_set(err, code, "cannot connect to the database %s: %s",
+								PQdb(conn) ? PQdb(conn) : "", msg);
+			if (code == VIGIL_EXIT_UNAVAILABLE)
+				vigil_error_hint(err, "check that PostgreSQL is running and that -d, database.conninfo or PGHOST/PGDATABASE point at it");
+			else
+				vigil_error_hint(err, "check the user and password (a pgpass file keeps it out of the conninfo)");
+			PQfinish(conn);
+			return NULL;
+		}
+		vigil_log(VIGIL_LOG_WARNING, "cannot connect to the database (attempt %d): %s; retrying in %.2fs",
+				  attempt, msg, delay);
+		PQfinish(conn);
+		struct timespec ts = {(time_t) delay, (long) ((delay - (double) (time_t) delay) * 1e9)};
+		nanosleep(&ts, NULL);
+		delay = delay * 2 > 5 ? 5 : delay * 2;
+	}
+
+	char st[16], lt[16];
+	snprintf(st, sizeof(st), "%d", cfg->database.statement_timeout_ms);
+	snprintf(lt, sizeof(lt), "%d", cfg->database.lock_timeout_ms);
+	const char *params[] = {st, lt};
+	if (vigil_db_exec(conn, "set up the session",
+					  "SELECT pg_catalog.set_config('search_path', 'pg_catalog, vigil, pg_temp', false), "
+					  "pg_catalog.set_config('statement_timeout', $1, false), "
+					  "pg_catalog.set_config('lock_timeout', $2, false), "
+					  "pg_catalog.set_config('timezone', 'UTC', false)",
+					  2, params, err) != 0) {
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+void
+vigil_db_cancel(PGconn *conn)
+{
+	PGcancel *cancel;
+	char buf[256];
+
+	if (conn == NULL || PQtransactionStatus(conn) != PQTRANS_ACTIVE)
+		return;
+	cancel = PQgetCancel(conn);
+	if (cancel) {
+		PQcancel(cancel, buf, sizeof(buf));
+		PQfreeCancel(cancel);
+	}
+}
+
+void
+vigil_db_close(PGconn *conn)
+{
+	if (conn == NULL)
+		return;
+	vigil_db_cancel(conn);
+	PQfinish(conn);
+}
+
+int
+vigil_db_error(PGconn *conn, const PGresult *res, const char *purpose, vigil_error *err)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	int code = VIGIL_EXIT_SOFTWARE;
+	char fallback[512];
+
+	if (msg == NULL) {
+		short_message(conn ? PQerrorMessage(conn) : "no connection", fallback, sizeof(fallback));
+		msg = fallback[0] ? fallback : "unexpected result";
+	}
+	if (conn && PQstatus(conn) == CONNECTION_BAD)
+		code = VIGIL_EXIT_UNAVAILABLE;
+	else if (state == NULL)
+		code = VIGIL_EXIT_SOFTWARE;
+	else if (strcmp(state, "42501") == 0)
+		code = VIGIL_EXIT_NOPERM;
+	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		code = VIGIL_EXIT_UNAVAILABLE;
+	else if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 || strcmp(state, "40P01") == 0 ||
+			 strcmp(state, "40001") == 0)
+		code = VIGIL_EXIT_TEMPFAIL;
+	else if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
+		code = VIGIL_EXIT_DATAERR;
+	vigil_error_set(err, code, "cannot %s: %s%s%s", purpose, msg, detail ? " — " : "", detail ? detail : "");
+	if (code == VIGIL_EXIT_NOPERM)
+		vigil_error_hint(err, "run as a role that is a member of vigil_jobs (or vigil_owner for migrations)");
+	else if (state && (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0))
+		vigil_error_hint(err, "is the database migrated? run vigil-migrate up");
+	return code;
+}
+
+PGresult *
+vigil_db_query(PGconn *conn, const char *purpose, const char *sql, int nparams,
+			   const char *const *params, ExecStatusType want, vigil_error *err)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+
+	if (res != NULL && PQresultStatus(res) == want)
+		return res;
+	if (res != NULL && PQresultStatus(res) != PGRES_FATAL_ERROR && PQresultStatus(res) != PGRES_NONFATAL_ERROR) {
+		vigil_error_set(err, VIGIL_EXIT_SOFTWARE, "cannot %s: unexpected result %s", purpose,
+						PQresStatus(PQresultStatus(res)));
+	} else
+		vigil_db_error(conn, res, purpose, err);
+	PQclear(res);
+	return NULL;
+}
+
+int
+vigil_db_exec(PGconn *conn, const char *purpose, const char *sql, int nparams,
+			  const char *const *params, vigil_error *err)
+{
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK))
+		rc = vigil_db_error(conn, res, purpose, err);
+	PQclear(res);
+	return rc;
+}
+
+int
+vigil_db_value(PGconn *conn, const char *purpose, const char *sql, int nparams,
+			   const char *const *params, char *out, size_t outsize, bool *isnull, vigil_error *err)
+{
+	PGresult *res = vigil_db_query(conn, purpose, sql, nparams, params, PGRES_TUPLES_OK, err);
+
+	if (res == NULL)
+		return err->code;
+	if (PQntuples(res) != 1 || PQnfields(res) != 1) {
+		int code = vigil_error_set(err, VIGIL_EXIT_SOFTWARE, "cannot %s: expected one value, got %d rows of %d columns",
+								   purpose, PQntuples(res), PQnfields(res));
+		PQclear(res);
+		return code;
+	}
+	if (isnull)
+		*isnull = PQgetisnull(res, 0, 0);
+	snprintf(out, outsize, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+vigil_db_begin(PGconn *conn, vigil_error *err)
+{
+	return vigil_db_exec(conn, "begin a transaction", "BEGIN", 0, NULL, err);
+}
+
+int
+vigil_db_commit(PGconn *conn, vigil_error *err)
+{
+	return vigil_db_exec(conn, "commit", "COMMIT", 0, NULL, err);
+}
+
+void
+vigil_db_rollback(PGconn *conn)
+{
+	PGresult *res;
+
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) == PQTRANS_IDLE)
+		return;
+	res = PQexec(conn, "ROLLBACK");
+	PQclear(res);
+}

@@ -1,0 +1,108 @@
+# tests/lib.sh — assertions and helpers for vigil's integration tests.
+#
+# Each tests/integration/t_*.sh sources this file, calls `newdb` to get its own
+# database cloned from the migrated template, runs the real binaries in bin/
+# and checks exit codes, output and the rows left behind. It ends with
+# `done_testing`, which prints "N passed, N failed" and fails the file if any
+# check failed. tests/run-integration provides the cluster (PGHOST etc.).
+
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BIN=${BIN:-$TOP/bin}
+PATH=$BIN:$PATH
+export TOP BIN
+_pass=0
+_fail=0
+_tname=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-t.XXXXXX")
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+
+# newdb [NAME]: a fresh database cloned from the migrated template; sets
+# PGDATABASE so psql and the programs (libpq environment) use it.
+newdb() {
+	local name=${1:-$_tname}
+	name=$(echo "$name" | tr -c 'a-z0-9_\n' '_')
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1
+	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $name TEMPLATE vigil_template" >/dev/null || {
+		echo "not ok - cannot create database $name"; exit 1; }
+	export PGDATABASE=$name
+}
+
+# emptydb [NAME]: a fresh database with no schema at all.
+emptydb() {
+	local name=${1:-${_tname}_empty}
+	name=$(echo "$name" | tr -c 'a-z0-9_\n' '_')
+	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $name" >/dev/null 2>&1
+	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $name TEMPLATE template0" >/dev/null
+	export PGDATABASE=$name
+}
+
+# load_samples: the fixture of samples/ into the current database.
+load_samples() {
+	psql -X -q -v ON_ERROR_STOP=1 -f "$TOP/samples/fixture.sql" >/dev/null || {
+		echo "not ok - cannot load samples"; exit 1; }
+}
+
+# q SQL: run one statement, print rows unaligned, '|' separated.
+q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+
+pass() { _pass=$((_pass + 1)); echo "ok - $1"; }
+fail() { _fail=$((_fail + 1)); echo "not ok - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+
+# is GOT WANT DESC
+is() {
+	if [ "$1" = "$2" ]; then pass "$3"; else fail "$3" "got:  '$1'" "want: '$2'"; fi
+}
+
+# isnt GOT UNWANTED DESC
+isnt() {
+	if [ "$1" != "$2" ]; then pass "$3"; else fail "$3" "got unwanted '$1'"; fi
+}
+
+# like TEXT REGEX DESC
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then pass "$3"; else fail "$3" "text: '$1'" "does not match: $2"; fi
+}
+
+# unlike TEXT REGEX DESC
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then fail "$3" "text: '$1'" "matches: $2"; else pass "$3"; fi
+}
+
+# run CMD...: runs a command, sets RC, OUT (stdout) and ERR (stderr).
+run() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+# exits WANT_RC DESC CMD...: runs CMD and checks its exit code.
+exits() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [ "$RC" = "$want" ]; then pass "$desc"; else
+		fail "$desc" "exit $RC, want $want" "stdout: $(head -c 600 "$TMP/out")" "stderr: $(head -c 600 "$TMP/err")"
+	fi
+}
+
+# program_help_ok PROG / program_version_ok PROG / program_options_handling_ok PROG
+program_help_ok() {
+	exits 0 "$1 --help exits 0" "$1" --help
+	like "$OUT" "Usage:" "$1 --help shows usage"
+	like "$OUT" "Example" "$1 --help shows an example"
+}
+program_version_ok() {
+	exits 0 "$1 --version exits 0" "$1" --version
+	like "$OUT" "^$1 [0-9]" "$1 --version prints name and version"
+}
+program_options_handling_ok() {
+	exits 64 "$1 rejects an unknown option" "$1" --no-such-option
+	like "$ERR" "no-such-option" "$1 names the unknown option"
+}
+
+done_testing() {
+	echo "$_tname: $_pass passed, $_fail failed"
+	[ "$_fail" = 0 ]
+}
