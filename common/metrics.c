@@ -58,9 +58,11 @@ vigil_metrics_write(const char *dir, const char *job, double run_ts, double dura
 		"vigil_job_exit_code{job=\"%s\"} %d\n",
 		job, run_ts, job, success, job, duration, job, exit_code);
 	if (ncounts) {
+		/* The name ends in _total (DESIGN §7), which promtool's lint accepts
+		 * only on a counter: each run restarts it, which rate() reads as a reset. */
 		vigil_buf_puts(&b,
 			"# HELP vigil_job_items_total Items the job's last run processed, by kind.\n"
-			"# TYPE vigil_job_items_total gauge\n");
+			"# TYPE vigil_job_items_total counter\n");
 		for (size_t i = 0; i < ncounts; i++)
 			vigil_buf_printf(&b, "vigil_job_items_total{job=\"%s\",kind=\"%s\"} %lld\n", job,
 							 counts[i].name, (long long) counts[i].value);

@@ -316,9 +316,12 @@ vigil_time_parse(const char *text, int64_t *us)
 		p++;
 		if (digits(&p, 2, &oh))
 			return -1;
-		if (*p == ':')
+		/* "+HH", "+HHMM" or "+HH:MM": a colon must be followed by minutes */
+		if (*p == ':') {
 			p++;
-		if (*p && digits(&p, 2, &om))
+			if (digits(&p, 2, &om))
+				return -1;
+		} else if (*p && digits(&p, 2, &om))
 			return -1;
 		if (oh > 23 || om > 59)
 			return -1;

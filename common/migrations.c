@@ -1,0 +1,203 @@
+/*
+ * migrations.c — listing, naming, normalising and checksumming migration
+ * files. Everything here works without a database so `vigil-migrate lint`
+ * and the unit tests can use it; what the database has applied is compared
+ * in jobs/vigil-migrate.c.
+ */
+#include "migrations.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+int
+vigil_migration_parse_name(const char *file, int *version, char **name)
+{
+	size_t len = strlen(file);
+	size_t name_len;
+
+	if (len < 4 + 1 + 1 + 4)     /* NNNN _ x .sql */
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (!isdigit((unsigned char) file[i]))
+			return -1;
+	if (file[4] != '_' || strcmp(file + len - 4, ".sql") != 0)
+		return -1;
+	name_len = len - 5 - 4;
+	for (size_t i = 5; i < 5 + name_len; i++) {
+		char c = file[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return -1;
+	}
+	*version = (file[0] - '0') * 1000 + (file[1] - '0') * 100 + (file[2] - '0') * 10 + (file[3] - '0');
+	if (*version == 0)
+		return -1;
+	if (name) {
+		*name = vigil_malloc(name_len + 1);
+		memcpy(*name, file + 5, name_len);
+		(*name)[name_len] = '\0';
+	}
+	return 0;
+}
+
+size_t
+vigil_migration_normalize(char *text, size_t len)
+{
+	size_t in = 0, out = 0;
+
+	if (len >= 3 && (unsigned char) text[0] == 0xEF && (unsigned char) text[1] == 0xBB &&
+		(unsigned char) text[2] == 0xBF)
+		in = 3;
+	for (; in < len; in++) {
+		if (text[in] == '\r' && in + 1 < len && text[in + 1] == '\n')
+			continue;
+		text[out++] = text[in];
+	}
+	if (out < len)
+		text[out] = '\0';
+	return out;
+}
+
+int
+vigil_migration_read(vigil_migration *m, const char *path, vigil_error *err)
+{
+	vigil_buf buf = {0};
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	m->path = vigil_strdup(path);
+	m->file = vigil_strdup(slash ? slash + 1 : path);
+	rc = vigil_read_file(path, &buf, err);
+	if (rc != 0) {
+		vigil_buf_free(&buf);
+		return rc;
+	}
+	m->sql_len = vigil_migration_normalize(buf.data, buf.len);
+	m->sql = buf.data;           /* ownership moves to m */
+	vigil_sha256(m->sql, m->sql_len, m->checksum);
+	vigil_hex(m->checksum, VIGIL_SHA256_LEN, m->checksum_hex);
+	if (vigil_migration_parse_name(m->file, &m->version, &m->name) != 0) {
+		m->version = 0;
+		m->name = NULL;
+	}
+	return 0;
+}
+
+void
+vigil_migration_free(vigil_migration *m)
+{
+	if (m == NULL)
+		return;
+	free(m->name);
+	free(m->file);
+	free(m->path);
+	free(m->sql);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+vigil_migrations_load(vigil_migration_set *set, const char *dir, vigil_error *err)
+{
+	DIR *d;
+	struct dirent *de;
+	char **names = NULL;
+	size_t nnames = 0, cap = 0;
+	int rc = 0;
+
+	memset(set, 0, sizeof(*set));
+	set->dir = vigil_strdup(dir);
+	d = opendir(dir);
+	if (d == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			vigil_error_set(err, VIGIL_EXIT_NOINPUT, "migrations directory %s does not exist", dir);
+			vigil_error_hint(err, "give the directory with --migrations DIR");
+			return VIGIL_EXIT_NOINPUT;
+		}
+		return vigil_error_set(err, errno == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_NOINPUT,
+							   "cannot open migrations directory %s: %s", dir, strerror(errno));
+	}
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (!isdigit((unsigned char) de->d_name[0]) && !(len >= 4 && strcmp(de->d_name + len - 4, ".sql") == 0))
+			continue;
+		if (nnames == cap) {
+			cap = cap ? cap * 2 : 16;
+			names = vigil_realloc(names, cap * sizeof(*names));
+		}
+		names[nnames++] = vigil_strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, nnames, sizeof(*names), cmp_name);
+
+	set->items = vigil_malloc((nnames ? nnames : 1) * sizeof(*set->items));
+	for (size_t i = 0; i < nnames; i++) {
+		int version;
+		char *path;
+
+		if (vigil_migration_parse_name(names[i], &version, NULL) != 0) {
+			rc = vigil_error_set(err, VIGIL_EXIT_DATAERR,
+								 "migration file %s/%s is not named NNNN_name.sql", dir, names[i]);
+			vigil_error_hint(err, "name it with the next four-digit number and a lowercase name, e.g. 0008_add_sites.sql");
+			goto done;
+		}
+		if (set->n > 0 && set->items[set->n - 1].version == version) {
+			rc = vigil_error_set(err, VIGIL_EXIT_DATAERR, "migration file %s/%s duplicates number %04d of %s",
+								 dir, names[i], version, set->items[set->n - 1].file);
+			vigil_error_hint(err, "each migration needs its own number; renumber the newer file");
+			goto done;
+		}
+		if (version != (int) set->n + 1) {
+			rc = vigil_error_set(err, VIGIL_EXIT_DATAERR, "migration file %s/%s leaves a gap: expected number %04d",
+								 dir, names[i], (int) set->n + 1);
+			vigil_error_hint(err, "migrations are numbered 0001, 0002, ... without gaps");
+			goto done;
+		}
+		path = vigil_asprintf("%s/%s", dir, names[i]);
+		rc = vigil_migration_read(&set->items[set->n], path, err);
+		free(path);
+		if (rc != 0) {
+			vigil_migration_free(&set->items[set->n]);
+			goto done;
+		}
+		set->n++;
+	}
+done:
+	for (size_t i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+const vigil_migration *
+vigil_migrations_find(const vigil_migration_set *set, int version)
+{
+	if (version >= 1 && (size_t) version <= set->n)
+		return &set->items[version - 1];
+	return NULL;
+}
+
+void
+vigil_migrations_free(vigil_migration_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		vigil_migration_free(&set->items[i]);
+	free(set->items);
+	free(set->dir);
+	memset(set, 0, sizeof(*set));
+}
