@@ -59,14 +59,14 @@ vigil_cli_usage_error(const vigil_program *prog, const char *fmt, ...)
 static void
 print_option(const vigil_option *o)
 {
-	char left[64];
+	char left[64], prefix[8] = "    ";
 	int short_opt = o->val < 256 && o->val > ' ';
 
-	snprintf(left, sizeof(left), "%s%c%s--%s%s%s", short_opt ? "-" : "",
-			 short_opt ? o->val : ' ', short_opt ? ", " : "  ", o->name,
-			 o->argname ? (o->val < 256 && short_opt ? " " : "=") : "", o->argname ? o->argname : "");
-	if (!short_opt)
-		memmove(left, left + 1, strlen(left));
+	/* long-only options line up with the long names of the others (GNU style) */
+	if (short_opt)
+		snprintf(prefix, sizeof(prefix), "-%c, ", o->val);
+	snprintf(left, sizeof(left), "%s--%s%s%s", prefix, o->name,
+			 o->argname ? (short_opt ? " " : "=") : "", o->argname ? o->argname : "");
 	if (strlen(left) > 26)
 		printf("  %s\n  %28s%s\n", left, "", o->help);
 	else
@@ -147,7 +147,7 @@ vigil_cli_parse(const vigil_program *prog, int argc, char **argv, vigil_opts *op
 	memset(&longopts[n], 0, sizeof(longopts[n]));
 	/* options and arguments may be mixed ("up -q"): getopt permutes */
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0, not 1: glibc then also resets its state from an earlier call */
 	for (;;) {
 		int c = getopt_long(argc, argv, shortopts, longopts, NULL);
 
@@ -155,9 +155,15 @@ vigil_cli_parse(const vigil_program *prog, int argc, char **argv, vigil_opts *op
 			break;
 		switch (c) {
 		case '?':
-			if (strncmp(argv[optind - 1], "--", 2) == 0)
+			if (strncmp(argv[optind - 1], "--", 2) == 0) {
+				const char *word = argv[optind - 1], *eq = strchr(word, '=');
+
+				if (optopt && eq)
+					return vigil_cli_usage_error(prog, "option '%.*s' doesn't allow an argument",
+												 (int) (eq - word), word);
 				return vigil_cli_usage_error(prog, optopt ? "option '%s' requires an argument" :
-											 "unrecognized option '%s'", argv[optind - 1]);
+											 "unrecognized option '%s'", word);
+			}
 			if (optopt > ' ' && optopt < 256 && strchr(shortopts, optopt))
 				return vigil_cli_usage_error(prog, "option requires an argument -- '%c'", optopt);
 			return vigil_cli_usage_error(prog, "invalid option -- '%c'", optopt);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -245,8 +246,12 @@ check_group(const config_setting_t *group, const char *prefix, const char *file,
 		case K_GROUP:
 			if (t != CONFIG_TYPE_GROUP)
 				return bad(err, file, s, path, what);
-			if (check_group(s, path, file, err))
-				return err->code;
+			{
+				int rc = check_group(s, path, file, err);
+
+				if (rc)
+					return rc;
+			}
 			break;
 		case K_INT:
 			if (!is_int(s))
@@ -340,9 +345,11 @@ check_values(const config_t *cf, vigil_config *cfg, const char *file, vigil_erro
 	if ((s = config_lookup(cf, "jobs.escalate.default_policy")) != NULL) {
 		vigil_buf json = {0};
 
-		if (check_policy(s, file, "jobs.escalate.default_policy", &json, err)) {
+		int rc = check_policy(s, file, "jobs.escalate.default_policy", &json, err);
+
+		if (rc) {
 			vigil_buf_free(&json);
-			return err->code;
+			return rc;
 		}
 		free(cfg->escalate.default_policy_json);
 		cfg->escalate.default_policy_json = json.data;
@@ -371,7 +378,14 @@ load(vigil_config *cfg, config_t *cf, const char *file, vigil_error *err)
 	set_string(&cfg->export_.media_root, cf, "jobs.export.media_root");
 	set_string(&cfg->export_.output_dir, cf, "jobs.export.output_dir");
 	set_string(&cfg->export_.signing_key, cf, "jobs.export.signing_key");
-	return check_values(cf, cfg, file, err);
+	rc = check_values(cf, cfg, file, err);
+	if (rc) {
+		/* values were copied in before the checks: put the defaults back so
+		 * that cfg stays a valid configuration, as config.h promises */
+		vigil_config_free(cfg);
+		vigil_config_defaults(cfg);
+	}
+	return rc;
 }
 
 static int
@@ -411,6 +425,14 @@ vigil_config_load(vigil_config *cfg, const char *path, vigil_error *err)
 			vigil_error_hint(err, "give an existing file with -c FILE, or unset VIGIL_CONFIG to use the defaults");
 		return code;
 	}
+	/* libconfig's scanner exit()s on a read error such as EISDIR */
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		vigil_error_set(err, VIGIL_EXIT_CONFIG, "cannot read configuration file %s: not a regular file", path);
+		vigil_error_hint(err, "give the path of a vigil.conf file with -c FILE");
+		return VIGIL_EXIT_CONFIG;
+	}
 	config_init(&cf);
 	if (!config_read(&cf, fp)) {
 		rc = parse_error(&cf, path, err);
@@ -442,15 +464,32 @@ vigil_config_load_string(vigil_config *cfg, const char *text, const char *name,
 }
 
 static void
+print_quoted(FILE *out, const char *value)
+{
+	/* libconfig strings take C escapes: \" \\ \n \r \t \f and \xNN (not
+	 * JSON's \u00NN, which libconfig would read as a literal "u00NN") */
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *) value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void
 print_string(FILE *out, const char *indent, const char *key, const char *value)
 {
-	vigil_buf b = {0};
-
-	/* libconfig strings use C escapes; JSON quoting is a compatible subset
-	 * for everything but \u escapes of control characters, which we drop. */
-	vigil_buf_json_string(&b, value);
-	fprintf(out, "%s%s = %s;\n", indent, key, b.data);
-	vigil_buf_free(&b);
+	fprintf(out, "%s%s = ", indent, key);
+	print_quoted(out, value);
+	fputs(";\n", out);
 }
 
 void
@@ -507,10 +546,8 @@ vigil_config_print(const vigil_config *cfg, FILE *out)
 	print_string(out, "    ", "signing_key", cfg->export_.signing_key);
 	fputs("  };\n  verify:\n  {\n    trusted_keys = [", out);
 	for (int i = 0; i < cfg->verify.n_trusted_keys; i++) {
-		vigil_buf b = {0};
-		vigil_buf_json_string(&b, cfg->verify.trusted_keys[i]);
-		fprintf(out, "%s%s", i ? ", " : " ", b.data);
-		vigil_buf_free(&b);
+		fputs(i ? ", " : " ", out);
+		print_quoted(out, cfg->verify.trusted_keys[i]);
 	}
 	fputs(" ];\n  };\n};\n", out);
 }

@@ -36,7 +36,7 @@ connect_failure_code(const char *msg)
 {
 	if (strstr(msg, "password authentication failed") || strstr(msg, "no password supplied") ||
 		strstr(msg, "permission denied") || strstr(msg, "authentication failed") ||
-		strstr(msg, "pg_hba.conf"))
+		strstr(msg, "pg_hba.conf") || (strstr(msg, "role \"") && strstr(msg, "\" does not exist")))
 		return VIGIL_EXIT_NOPERM;
 	return VIGIL_EXIT_UNAVAILABLE;
 }
@@ -148,12 +148,33 @@ vigil_db_close(PGconn *conn)
 }
 
 int
+vigil_db_sqlstate_exit(const char *state)
+{
+	if (state == NULL)
+		return VIGIL_EXIT_SOFTWARE;
+	if (strcmp(state, "42501") == 0)
+		return VIGIL_EXIT_NOPERM;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return VIGIL_EXIT_UNAVAILABLE;
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 || strcmp(state, "40P01") == 0 ||
+		strcmp(state, "40001") == 0)
+		return VIGIL_EXIT_TEMPFAIL;
+	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
+		return VIGIL_EXIT_DATAERR;
+	/* a missing relation or schema: the database is not (fully) migrated,
+	 * a deployment problem the operator fixes, not a bug in vigil */
+	if (strcmp(state, "42P01") == 0 || strcmp(state, "3F000") == 0)
+		return VIGIL_EXIT_CONFIG;
+	return VIGIL_EXIT_SOFTWARE;
+}
+
+int
 vigil_db_error(PGconn *conn, const PGresult *res, const char *purpose, vigil_error *err)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
-	int code = VIGIL_EXIT_SOFTWARE;
+	int code;
 	char fallback[512];
 
 	if (msg == NULL) {
@@ -162,17 +183,8 @@ vigil_db_error(PGconn *conn, const PGresult *res, const char *purpose, vigil_err
 	}
 	if (conn && PQstatus(conn) == CONNECTION_BAD)
 		code = VIGIL_EXIT_UNAVAILABLE;
-	else if (state == NULL)
-		code = VIGIL_EXIT_SOFTWARE;
-	else if (strcmp(state, "42501") == 0)
-		code = VIGIL_EXIT_NOPERM;
-	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
-		code = VIGIL_EXIT_UNAVAILABLE;
-	else if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0 || strcmp(state, "40P01") == 0 ||
-			 strcmp(state, "40001") == 0)
-		code = VIGIL_EXIT_TEMPFAIL;
-	else if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
-		code = VIGIL_EXIT_DATAERR;
+	else
+		code = vigil_db_sqlstate_exit(state);
 	vigil_error_set(err, code, "cannot %s: %s%s%s", purpose, msg, detail ? " — " : "", detail ? detail : "");
 	if (code == VIGIL_EXIT_NOPERM)
 		vigil_error_hint(err, "run as a role that is a member of vigil_jobs (or vigil_owner for migrations)");

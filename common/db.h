@@ -12,8 +12,7 @@
  * The query helpers take the purpose of the query ("mark stale runs
  * abandoned"), check the exact result status, and on failure fill err with
  * "cannot <purpose>: <server message>" and the exit code the SQLSTATE maps to
- * (42501 → 77, connection loss → 69, lock_timeout / query cancelled → 75,
- * anything else → 70). Parameters always go through PQexecParams as text.
+ * (vigil_db_sqlstate_exit). Parameters always go through PQexecParams as text.
  */
 #ifndef VIGIL_DB_H
 #define VIGIL_DB_H
@@ -30,6 +29,16 @@ PGconn *vigil_db_connect(const vigil_config *cfg, const char *conninfo, const ch
 
 /* Cancels any query in progress, then closes the connection. NULL is fine. */
 void vigil_db_close(PGconn *conn);
+
+/*
+ * The exit code for a SQLSTATE: 42501 → 77 (permission denied); class 08 and
+ * 57P (connection lost, server shutting down) → 69; 55P03 lock_timeout,
+ * 57014 query cancelled, 40P01 deadlock, 40001 serialization → 75 (retry);
+ * class 22 and 23 (bad data, constraint violated) → 65; 42P01 undefined
+ * table and 3F000 undefined schema → 78 (the database is not migrated: run
+ * vigil-migrate up); NULL or anything else → 70.
+ */
+int vigil_db_sqlstate_exit(const char *sqlstate);
 
 /* Maps a failed result (or, with res NULL, the connection state) to an exit
  * code and fills err with "cannot <purpose>: <message>". Returns the code. */

@@ -28,6 +28,7 @@ vigil_log_init(const char *prog, enum vigil_log_format format, enum vigil_log_le
 	log_prog = prog;
 	log_format = format;
 	log_min = min;
+	log_journal = -1;   /* look again: stderr or $JOURNAL_STREAM may have changed */
 }
 
 int
@@ -163,9 +164,17 @@ vigil_conninfo_redact(const char *conninfo, char *out, size_t outsize)
 {
 	PQconninfoOption *opts;
 	vigil_buf b = {0};
+	bool masked = false;
 
 	if (conninfo == NULL || conninfo[0] == '\0') {
 		snprintf(out, outsize, "%s", "");
+		return;
+	}
+	/* a plain database name (-d vigil: libpq expands only strings with '='
+	 * or a URI prefix) holds no password */
+	if (strchr(conninfo, '=') == NULL && strncmp(conninfo, "postgres://", 11) != 0 &&
+		strncmp(conninfo, "postgresql://", 13) != 0) {
+		snprintf(out, outsize, "%s", conninfo);
 		return;
 	}
 	opts = PQconninfoParse(conninfo, NULL);
@@ -181,6 +190,7 @@ vigil_conninfo_redact(const char *conninfo, char *out, size_t outsize)
 		vigil_buf_printf(&b, "%s=", o->keyword);
 		if (strcmp(o->keyword, "password") == 0) {
 			vigil_buf_puts(&b, "********");
+			masked = true;
 			continue;
 		}
 		bool quote = o->val[0] == '\0' || strpbrk(o->val, " '\\") != NULL;
@@ -195,6 +205,8 @@ vigil_conninfo_redact(const char *conninfo, char *out, size_t outsize)
 			vigil_buf_puts(&b, "'");
 	}
 	PQconninfoFree(opts);
-	snprintf(out, outsize, "%s", b.data ? b.data : "");
+	/* without a password the string is shown as written (libpq's parse
+	 * reorders keys and turns URIs into key=value) */
+	snprintf(out, outsize, "%s", !masked ? conninfo : b.data ? b.data : "");
 	vigil_buf_free(&b);
 }

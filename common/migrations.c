@@ -201,3 +201,99 @@ vigil_migrations_free(vigil_migration_set *set)
 	free(set->dir);
 	memset(set, 0, sizeof(*set));
 }
+
+/* One snapshot line split in place into its three fields. */
+typedef struct snap_obj {
+	const char *kind;
+	const char *name;
+	const char *def;
+} snap_obj;
+
+static int
+snap_cmp(const snap_obj *a, const snap_obj *b)
+{
+	int c = strcmp(a->kind, b->kind);
+
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static int
+snap_qsort_cmp(const void *a, const void *b)
+{
+	return snap_cmp(a, b);
+}
+
+/* Splits text (a private copy, modified) into objects sorted by kind, name. */
+static snap_obj *
+snap_parse(char *text, size_t *n)
+{
+	size_t cap = 64;
+	snap_obj *objs = vigil_malloc(cap * sizeof(*objs));
+	char *line = text;
+
+	*n = 0;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		char *tab1, *tab2;
+
+		if (nl)
+			*nl = '\0';
+		if (*line && *line != '#') {     /* '#' lines are headers, not objects */
+			if (*n == cap) {
+				cap *= 2;
+				objs = vigil_realloc(objs, cap * sizeof(*objs));
+			}
+			tab1 = strchr(line, '\t');
+			tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+			if (tab1)
+				*tab1 = '\0';
+			if (tab2)
+				*tab2 = '\0';
+			objs[*n].kind = line;
+			objs[*n].name = tab1 ? tab1 + 1 : "";
+			objs[*n].def = tab2 ? tab2 + 1 : "";
+			(*n)++;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	qsort(objs, *n, sizeof(*objs), snap_qsort_cmp);
+	return objs;
+}
+
+size_t
+vigil_snapshot_diff(const char *stored, const char *live, vigil_buf *out, size_t *nlive)
+{
+	char *s_text = vigil_strdup(stored ? stored : "");
+	char *l_text = vigil_strdup(live ? live : "");
+	size_t ns, nl, si = 0, li = 0, ndiff = 0;
+	snap_obj *s = snap_parse(s_text, &ns);
+	snap_obj *l = snap_parse(l_text, &nl);
+
+	while (si < ns || li < nl) {
+		int c = si == ns ? 1 : li == nl ? -1 : snap_cmp(&s[si], &l[li]);
+
+		if (c < 0) {
+			vigil_buf_printf(out, "- %s %s: %s\n", s[si].kind, s[si].name, s[si].def);
+			si++;
+			ndiff++;
+		} else if (c > 0) {
+			vigil_buf_printf(out, "+ %s %s: %s\n", l[li].kind, l[li].name, l[li].def);
+			li++;
+			ndiff++;
+		} else {
+			if (strcmp(s[si].def, l[li].def) != 0) {
+				vigil_buf_printf(out, "~ %s %s: %s -> %s\n", l[li].kind, l[li].name, s[si].def, l[li].def);
+				ndiff++;
+			}
+			si++;
+			li++;
+		}
+	}
+	if (nlive)
+		*nlive = nl;
+	free(s);
+	free(l);
+	free(s_text);
+	free(l_text);
+	return ndiff;
+}

@@ -14,6 +14,7 @@
 #define VIGIL_MIGRATIONS_H
 
 #include "hash.h"
+#include "util.h"
 #include "vigil.h"
 
 typedef struct vigil_migration {
@@ -71,5 +72,23 @@ int vigil_migrations_load(vigil_migration_set *set, const char *dir, vigil_error
 const vigil_migration *vigil_migrations_find(const vigil_migration_set *set, int version);
 
 void vigil_migrations_free(vigil_migration_set *set);
+
+/*
+ * Catalog snapshots. A snapshot is text, one object a line:
+ * "kind<TAB>name<TAB>definition", e.g.
+ * "index<TAB>vigil.idx_qr_token<TAB>CREATE INDEX idx_qr_token ON ...";
+ * lines starting with '#' are headers and ignored here.
+ * vigil_snapshot_diff compares a stored snapshot with a live one (both in any
+ * line order) and appends one report line per difference to out, sorted by
+ * kind and name:
+ *
+ *	+ kind name: definition          in live, not in stored
+ *	- kind name: definition          in stored, not in live
+ *	~ kind name: old -> new          definition changed
+ *
+ * Returns the number of differences; *nlive (when not NULL) receives the
+ * number of objects in live.
+ */
+size_t vigil_snapshot_diff(const char *stored, const char *live, vigil_buf *out, size_t *nlive);
 
 #endif

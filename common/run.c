@@ -59,6 +59,12 @@ install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void
+vigil_run_catch_signals(void)
+{
+	install_signals();
+}
+
 int
 vigil_lock_try(PGconn *conn, const char *name, vigil_error *err)
 {
@@ -170,8 +176,9 @@ vigil_run_begin(vigil_run *run, const char *prog, const vigil_config *cfg,
 static vigil_count *
 find_count(vigil_run *run, const char *name)
 {
+	/* names are stored cut to the field's size: compare as stored */
 	for (size_t i = 0; i < run->ncounts; i++)
-		if (strcmp(run->counts[i].name, name) == 0)
+		if (strncmp(run->counts[i].name, name, sizeof(run->counts[i].name) - 1) == 0)
 			return &run->counts[i];
 	if (run->ncounts == VIGIL_MAX_COUNTS)
 		return NULL;
@@ -194,7 +201,7 @@ int64_t
 vigil_run_get_count(const vigil_run *run, const char *name)
 {
 	for (size_t i = 0; i < run->ncounts; i++)
-		if (strcmp(run->counts[i].name, name) == 0)
+		if (strncmp(run->counts[i].name, name, sizeof(run->counts[i].name) - 1) == 0)
 			return run->counts[i].value;
 	return 0;
 }
@@ -313,6 +320,10 @@ vigil_run_finish(vigil_run *run, int rc, const vigil_error *err)
 	n++;
 	if (run->as_of[0]) {
 		kv[n] = (vigil_kv) {"as_of", run->as_of, false};
+		n++;
+	}
+	if (run->dry_run) {
+		kv[n] = (vigil_kv) {"dry_run", "1", true};   /* as run.h promises */
 		n++;
 	}
 	vigil_log_fields(rc == 0 ? VIGIL_LOG_INFO : VIGIL_LOG_ERROR, kv, n);

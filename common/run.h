@@ -73,6 +73,11 @@ bool vigil_run_interrupted(void);
 /* Sets the connection whose query a second signal cancels (NULL: none). */
 void vigil_run_set_cancel_conn(PGconn *conn);
 
+/* Catches SIGINT and SIGTERM the way vigil_run_begin does, for a program
+ * that does not start a run (vigil-migrate), so vigil_run_interrupted and
+ * vigil_run_set_cancel_conn work for it too. */
+void vigil_run_catch_signals(void);
+
 /*
  * Ends the run with exit code rc and, when rc != 0, the error err (logged
  * here). Records the outcome (see above), writes metrics, logs the summary,
