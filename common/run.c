@@ -87,18 +87,25 @@ vigil_lock_try(PGconn *conn, const char *name, vigil_error *err)
 int
 vigil_lock_wait(PGconn *conn, const char *name, int wait_s, vigil_error *err)
 {
-	char ms[24];
+	char ms[24], saved[64];
 	const char *p1[] = {ms};
+	const char *p2[] = {saved};
 	const char *params[] = {name};
 	vigil_error e2 = {0};
 	int rc;
 
+	/* keep the session's lock_timeout (database.lock_timeout_ms) to put it
+	 * back: RESET would fall back to the server's default instead */
+	rc = vigil_db_value(conn, "read the lock timeout", "SELECT current_setting('lock_timeout')", 0, NULL,
+						saved, sizeof(saved), NULL, err);
+	if (rc)
+		return rc;
 	snprintf(ms, sizeof(ms), "%d", wait_s > 0 ? wait_s * 1000 : 1);
 	rc = vigil_db_exec(conn, "set the lock wait", "SELECT set_config('lock_timeout', $1, false)", 1, p1, err);
 	if (rc)
 		return rc;
 	rc = vigil_db_exec(conn, "take the lock", "SELECT pg_advisory_lock(7447, hashtext($1))", 1, params, err);
-	vigil_db_exec(conn, "reset the lock wait", "RESET lock_timeout", 0, NULL, &e2);
+	vigil_db_exec(conn, "restore the lock timeout", "SELECT set_config('lock_timeout', $1, false)", 1, p2, &e2);
 	if (rc == VIGIL_EXIT_TEMPFAIL) {
 		vigil_error_set(err, VIGIL_EXIT_TEMPFAIL, "another %s run held the lock for more than %d seconds",
 						name, wait_s);

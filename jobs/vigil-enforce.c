@@ -148,7 +148,13 @@ static const char claim_queue_sql[] =
 /* Inactive employees are claimed too: their queue rows are removed. */
 static const char claim_employees_sql[] =
 	"SELECT e.id FROM vigil.employees e\n"
-	"WHERE e.id > $1::uuid AND ($3::uuid[] IS NULL OR e.id = ANY($3::uuid[]))\n"
+	"WHERE e.id > $1::uuid\n"
+	"ORDER BY e.id\n"
+	"LIMIT $2::int";
+
+static const char claim_listed_sql[] =
+	"SELECT e.id FROM vigil.employees e\n"
+	"WHERE e.id = ANY($3::uuid[]) AND e.id > $1::uuid\n"
 	"ORDER BY e.id\n"
 	"LIMIT $2::int";
 
@@ -345,8 +351,8 @@ enforce_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error
 								 PGRES_TUPLES_OK, err);
 	} else {
 		const char *params[] = {ctx->cursor, ctx->limit, ctx->list};
-		claimed = vigil_db_query(conn, "claim employees", claim_employees_sql, 3, params,
-								 PGRES_TUPLES_OK, err);
+		claimed = vigil_db_query(conn, "claim employees", ctx->list ? claim_listed_sql : claim_employees_sql,
+								 ctx->list ? 3 : 2, params, PGRES_TUPLES_OK, err);
 	}
 	if (claimed && PQntuples(claimed) > 0)
 		snprintf(ctx->cursor, sizeof(ctx->cursor), "%s", PQgetvalue(claimed, PQntuples(claimed) - 1, 0));

@@ -180,7 +180,6 @@ static const char SNAPSHOT_SQL[] =
 /* What the database has applied, read once after taking the lock. */
 typedef struct applied_state {
 	bool has_table;              /* vigil.schema_migrations exists */
-	bool has_ledger;             /* vigil.ledger exists */
 	PGresult *rows;              /* version, name, checksum hex, applied_at, applied_by */
 	int last_version;            /* highest applied, 0 when none */
 } applied_state;
@@ -233,8 +232,15 @@ default_migrations_dir(const migrate_opts *mo)
 		if (slash) {
 			*slash = '\0';
 			dir = vigil_asprintf("%s/../sql/migrations", exe);
-			if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+				char *real = realpath(dir, NULL);   /* shorter paths in messages */
+
+				if (real) {
+					free(dir);
+					return real;
+				}
 				return dir;
+			}
 			free(dir);
 		}
 	}
@@ -266,13 +272,11 @@ applied_load(PGconn *conn, applied_state *st, vigil_error *err)
 
 	memset(st, 0, sizeof(*st));
 	rc = vigil_db_value(conn, "look for vigil.schema_migrations",
-						"SELECT (to_regclass('vigil.schema_migrations') IS NOT NULL)::text || ','"
-						" || (to_regclass('vigil.ledger') IS NOT NULL)::text",
+						"SELECT (to_regclass('vigil.schema_migrations') IS NOT NULL)::text",
 						0, NULL, value, sizeof(value), NULL, err);
 	if (rc)
 		return rc;
-	st->has_table = strncmp(value, "true", 4) == 0;
-	st->has_ledger = strstr(value, ",true") != NULL;
+	st->has_table = strcmp(value, "true") == 0;
 	if (!st->has_table)
 		return 0;
 	st->rows = vigil_db_query(conn, "read vigil.schema_migrations",
@@ -311,8 +315,8 @@ check_applied(const vigil_migration_set *set, const applied_state *st, vigil_buf
 		vigil_error_clear(&e);
 		if (version > (int) set->n) {
 			vigil_error_set(&e, VIGIL_EXIT_DATAERR,
-							"database has migration %04d_%s applied, beyond the last migration file %s/%04d (%s)",
-							version, name, set->dir, (int) set->n, PROG " " VIGIL_VERSION);
+							"database has migration %04d_%s applied, beyond %04d, the last migration %s knows in %s",
+							version, name, (int) set->n, PROG " " VIGIL_VERSION, set->dir);
 			vigil_error_hint(&e, "this database was migrated by a newer vigil; use that release or a newer one");
 		} else if (m == NULL || strcmp(m->name, name) != 0) {
 			vigil_error_set(&e, VIGIL_EXIT_DATAERR, "applied migration %04d_%s.sql has no file in %s%s%s", version,
@@ -448,14 +452,13 @@ json_payload(vigil_buf *b, const vigil_migration *m)
 static int
 apply_one(PGconn *conn, const vigil_migration *m, vigil_buf *drift_payload, vigil_error *err)
 {
-	char purpose[256], version[16], ms[32], has_ledger[8];
+	char purpose[512], version[16], ms[32], has_ledger[8];
 	vigil_buf snap = {0}, payload = {0};
 	PGresult *res;
 	double t0 = vigil_monotonic();
 	int rc = 0;
 
-	snprintf(purpose, sizeof(purpose), "apply migration %s", m->file);
-	res = PQexec(conn, m->sql);
+	res = PQexec(conn, m->sql);     /* many statements and DO blocks: the simple protocol */
 	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK &&
 						PQresultStatus(res) != PGRES_EMPTY_QUERY)) {
 		int line = res ? position_line(m->sql, PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION)) : 0;
@@ -561,8 +564,6 @@ migrate_up(PGconn *conn, const vigil_opts *opts, const migrate_opts *mo, const v
 				vigil_buf_json_string(&drift_payload, line);
 			}
 			vigil_buf_puts(&drift_payload, "]}");
-			if (!st.has_ledger)
-				vigil_log(VIGIL_LOG_WARNING, "no ledger yet: the drift acceptance is recorded only in this log");
 		}
 	}
 
@@ -596,6 +597,8 @@ migrate_up(PGconn *conn, const vigil_opts *opts, const migrate_opts *mo, const v
 				  (vigil_monotonic() - t1) * 1000.0);
 	}
 
+	if (drift_payload.len && !opts->dry_run)     /* no migration created the ledger */
+		vigil_log(VIGIL_LOG_WARNING, "no vigil.ledger: the drift acceptance is recorded only in this log");
 done:
 	if (in_tx)
 		vigil_db_rollback(conn);

@@ -10,6 +10,9 @@
  * --sleep-ms in the client (the server stays idle, so a kill -9 of this
  * process ends its session and frees the lock at once) and counts the batch
  * and jobs.batch_size items. --fail CODE ends the run with that exit code.
+ * --lock-wait S first waits up to S seconds for the session lock
+ * "vigil-testjob-wait" (vigil_lock_wait, as vigil-migrate does) and counts
+ * the session's lock_timeout afterwards, which must be the configured one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,18 +32,21 @@ enum {
 	OPT_BATCHES = 256,
 	OPT_SLEEP_MS,
 	OPT_FAIL,
+	OPT_LOCK_WAIT,
 };
 
 typedef struct testjob_opts {
 	int batches;
 	int sleep_ms;
 	int fail_code;             /* 0 = succeed */
+	int lock_wait_s;           /* -1 = no --lock-wait */
 } testjob_opts;
 
 static const vigil_option options[] = {
 	{"batches", required_argument, OPT_BATCHES, "N", "fake batches to run (default 3)"},
 	{"sleep-ms", required_argument, OPT_SLEEP_MS, "N", "milliseconds each batch sleeps (default 0)"},
 	{"fail", required_argument, OPT_FAIL, "CODE", "end the run with exit code CODE (1 to 125)"},
+	{"lock-wait", required_argument, OPT_LOCK_WAIT, "S", "first wait up to S seconds for the lock vigil-testjob-wait"},
 	{NULL, 0, 0, NULL, NULL},
 };
 
@@ -71,6 +77,8 @@ handle(int val, const char *arg, void *ctx, vigil_error *err)
 		return parse_number(arg, "sleep-ms", 0, 3600000, &opts->sleep_ms, err);
 	case OPT_FAIL:
 		return parse_number(arg, "fail", 1, 125, &opts->fail_code, err);
+	case OPT_LOCK_WAIT:
+		return parse_number(arg, "lock-wait", 0, 3600, &opts->lock_wait_s, err);
 	}
 	return vigil_error_set(err, VIGIL_EXIT_SOFTWARE, "unhandled option %d", val);
 }
@@ -92,6 +100,17 @@ testjob_work(vigil_run *run, const testjob_opts *opts, vigil_error *err)
 
 	vigil_run_count(run, "batches", 0);
 	vigil_run_count(run, "items", 0);
+	if (opts->lock_wait_s >= 0) {
+		rc = vigil_lock_wait(run->conn, "vigil-testjob-wait", opts->lock_wait_s, err);
+		if (rc)
+			return rc;
+		rc = vigil_db_value(run->conn, "read the lock timeout",
+							"SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'", 0, NULL,
+							value, sizeof(value), NULL, err);
+		if (rc)
+			return rc;
+		vigil_run_count(run, "lock_timeout_ms", strtoll(value, NULL, 10));
+	}
 	for (int batch_idx = 0; batch_idx < opts->batches; batch_idx++) {
 		if (vigil_run_interrupted())
 			return vigil_error_set(err, VIGIL_EXIT_TEMPFAIL, "interrupted after %d of %d batches",
@@ -111,7 +130,7 @@ testjob_work(vigil_run *run, const testjob_opts *opts, vigil_error *err)
 	return 0;
 }
 
-static testjob_opts tj = {.batches = 3};
+static testjob_opts tj = {.batches = 3, .lock_wait_s = -1};
 
 static vigil_program program = {
 	.name = "vigil-testjob",

@@ -159,7 +159,7 @@ like "$ERR" "evaluated=4 blocked=4 unblocked=0 conflicts=2 " "with the grants of
 # --- generated data: workers, concurrency, kill -9 -----------------------------------
 gen=${_tname}_gen
 newdb $gen
-samples/generate --orgs 4 --employees 30000 --certs 45000 --due 15000 --seed 11 >/dev/null ||
+samples/generate --orgs 4 --employees 16000 --certs 24000 --due 8000 --seed 11 >/dev/null ||
 	{ echo "not ok - cannot generate data"; exit 1; }
 # one scheduled window per organization from as-of on, every 40th employee assigned
 q "INSERT INTO vigil.work_windows (id, organization_id, name, start_time, end_time, status)

@@ -101,13 +101,15 @@ is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.exp
 # --- configuration: the horizons come from jobs.expire.warn_days ------------
 newdb ${_tname}_conf
 load_samples
-printf 'jobs: { expire: { warn_days = [ 2 ]; }; };\n' >"$TMP/vigil.conf"
+mkdir -p "$TMP/metrics"
+printf 'jobs: { expire: { warn_days = [ 2 ]; }; };\nmetrics: { textfile_dir = "%s"; };\n' "$TMP/metrics" >"$TMP/vigil.conf"
 # as a login role that is only a member of vigil_jobs: the grants suffice
 q "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 't_expire_jobs') THEN CREATE ROLE t_expire_jobs LOGIN IN ROLE vigil_jobs; END IF; END \$\$" >/dev/null
 exits 0 "run with warn_days = [2] as a vigil_jobs member" vigil-expire -c "$TMP/vigil.conf" -d "dbname=$PGDATABASE user=t_expire_jobs" --as-of $AS_OF
 like "$ERR" "expired=5 notices=2 " "the vigil_jobs member expires and warns"
 is "$(q "SELECT string_agg(dedupe_key, ' ' ORDER BY dedupe_key) FROM vigil.notification_outbox WHERE kind = 'certification.expiring'")" \
 	"cert-expiring:${C}04:2 cert-expiring:${C}18:2" "only the configured horizon is used"
+like "$(cat "$TMP/metrics/vigil_expire.prom" 2>&1)" 'vigil_job_items_total\{job="expire",kind="expired"\} 5' "the metrics file has the counts"
 
 # --- the job lock ------------------------------------------------------------
 psql -X -q -d "$PGDATABASE" -c "SELECT pg_advisory_lock(7447, hashtext('vigil-expire'))" -c "SELECT pg_sleep(30)" >/dev/null 2>&1 &
@@ -125,7 +127,8 @@ wait "$holder" 2>/dev/null
 # Generated once into a template; each scenario clones it.
 gen=${_tname}_gen
 newdb $gen
-samples/generate --orgs 4 --employees 20000 --certs 150000 --due 30000 --seed 7 >/dev/null ||
+DUE=20000
+samples/generate --orgs 4 --employees 15000 --certs 100000 --due $DUE --seed 7 >/dev/null ||
 	{ echo "not ok - cannot generate data"; exit 1; }
 q "CHECKPOINT" >/dev/null
 clone() {
@@ -152,9 +155,9 @@ chain_ok() {
 
 clone ${_tname}_ref
 exits 0 "reference sweep on generated data" vigil-expire --as-of $AS_OF --batch-size 2000
-like "$ERR" "expired=30000 " "exactly the 30000 due certifications expired"
+like "$ERR" "expired=$DUE " "exactly the $DUE due certifications expired"
 ref_state=$(state)
-is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" "30000" "30000 ledger entries"
+is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" "$DUE" "$DUE ledger entries"
 is "$(chain_ok)" "0" "the ledger chain is intact"
 
 # The partial index does the work: its idx_scan rises and the sweep never
@@ -175,7 +178,7 @@ like "$plan" "Index Scan using idx_cert_expiration_status" "the claim query's pl
 # --workers: the same end state as one worker
 clone ${_tname}_w
 exits 0 "sweep with --workers 3" vigil-expire --as-of $AS_OF --batch-size 700 --workers 3
-like "$ERR" "expired=30000 " "three workers expire the same 30000"
+like "$ERR" "expired=$DUE " "three workers expire the same $DUE"
 is "$(state)" "$ref_state" "--workers 3 ends in the single worker's state"
 is "$(chain_ok)" "0" "the ledger chain is intact after parallel workers"
 exits 0 "dry run with --workers 2" vigil-expire --as-of 2026-08-01T00:00:00Z --dry-run --batch-size 500 --workers 2
@@ -188,13 +191,27 @@ is "$(state)" "$ref_state" "dry run with workers changed nothing"
 # several processes at once: one runs, the others exit 75
 clone ${_tname}_conc
 for n in 1 2 3; do
-	vigil-expire --as-of $AS_OF --batch-size 300 >"$TMP/conc$n.out" 2>"$TMP/conc$n.err" &
+	vigil-expire --as-of $AS_OF --batch-size 200 >"$TMP/conc$n.out" 2>"$TMP/conc$n.err" &
 	eval "pid$n=\$!"
 done
 codes=""
 for n in 1 2 3; do eval "wait \$pid$n"; codes="$codes $?"; done
 is "$(echo $codes | tr ' ' '\n' | sort | tr '\n' ' ')" "0 75 75 " "three processes at once: one exits 0, two exit 75"
 is "$(state)" "$ref_state" "and the state is the reference state"
+
+# SIGTERM: the batch in flight finishes, exit 75, the run is recorded interrupted
+clone ${_tname}_term
+vigil-expire --as-of $AS_OF --batch-size 200 >/dev/null 2>"$TMP/term.err" &
+pid=$!
+sleep 0.4
+kill -TERM "$pid"
+wait "$pid"
+is "$?" "75" "SIGTERM: exit 75"
+like "$(cat "$TMP/term.err")" "interrupted by a signal" "SIGTERM: the message says it was interrupted"
+is "$(q "SELECT status FROM vigil.job_runs ORDER BY id DESC LIMIT 1")" "interrupted" "SIGTERM: job_runs says interrupted"
+like "$(q "SELECT count(*) FROM vigil.certifications WHERE status = 'EXPIRED'")" "^[1-9]" "SIGTERM: the committed batches stay"
+exits 0 "the rerun after SIGTERM exits 0" vigil-expire --as-of $AS_OF --batch-size 2000
+is "$(state)" "$ref_state" "the rerun after SIGTERM ends in the reference state"
 
 # kill -9 at random moments, then a rerun: exactly the uninterrupted state
 trials=${KILL_TRIALS:-10}
@@ -203,28 +220,28 @@ clone ${_tname}_kill
 killed=0
 for trial in $(seq "$trials"); do
 	q "SELECT 1" >/dev/null
-	vigil-expire --as-of $AS_OF --batch-size 300 >/dev/null 2>&1 &
+	vigil-expire --as-of $AS_OF --batch-size 200 >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.$(printf '%03d' $((RANDOM % 900 + 50)))"
+	sleep "0.$(printf '%03d' $((RANDOM % 800 + 50)))"
 	if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
 	wait "$pid" 2>/dev/null
 	# next trial starts from the state this one left: progress accumulates
 	[ $((trial % 3)) = 0 ] || continue
 	# every third trial: rerun to the end and compare, then start afresh
-	run vigil-expire --as-of $AS_OF --batch-size 300
+	run vigil-expire --as-of $AS_OF --batch-size 200
 	if [ "$RC" = 0 ] && [ "$(state)" = "$ref_state" ] && [ "$(chain_ok)" = 0 ] &&
-		[ "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" = 30000 ]; then
+		[ "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" = $DUE ]; then
 		pass "kill -9 trial $trial: the rerun ends in the reference state"
 	else
 		fail "kill -9 trial $trial: the rerun ends in the reference state" "rc=$RC err=$ERR" "state $(state)" "want  $ref_state"
 	fi
 	clone ${_tname}_kill
 done
-run vigil-expire --as-of $AS_OF --batch-size 300
+run vigil-expire --as-of $AS_OF --batch-size 200
 is "$RC" "0" "final rerun after the last kill exits 0"
 is "$(state)" "$ref_state" "final rerun ends in the reference state"
 is "$(chain_ok)" "0" "the ledger chain is intact after kill -9"
-is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" "30000" "exactly one ledger entry per expired certification"
+is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" "$DUE" "exactly one ledger entry per expired certification"
 like "$killed" "^[1-9]" "the process was killed mid-run in $killed of $trials trials"
 like "$(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")" "^[1-9]" "killed runs are marked abandoned by the next run"
 

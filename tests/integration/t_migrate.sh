@@ -130,7 +130,8 @@ like "$ERR" "applied migration 0003_operations\.sql has no file" "the applied mi
 copy_migrations "$TMP/older"
 rm "$TMP/older/${LAST}"_*.sql
 exits 65 "a database migrated past the last file is refused" vigil-migrate --migrations "$TMP/older" up
-like "$ERR" "beyond the last migration file" "the message says the database is newer than the files"
+like "$ERR" "database has migration ${LAST}_[a-z_]+ applied, beyond $(printf '%04d' $((NFILES - 1))), the last migration vigil-migrate [0-9.]+ knows" \
+	"the message says the database is newer than the files"
 exits 1 "verify reports the database past the last file" vigil-migrate --migrations "$TMP/older" verify
 
 newdb migrate_below
@@ -243,6 +244,18 @@ like "$(q "SELECT payload->'diff' FROM vigil.ledger WHERE event_type = 'schema.d
 	"\+ column vigil\.certifications\.x: integer" "the accepted diff lines are in the payload"
 exits 0 "verify is clean after the accepted migration" vigil-migrate --migrations "$TMP/next" verify
 
+# a snapshot in another format is not compared line by line
+newdb migrate_format
+is "$(q "SELECT split_part(snapshot, chr(10), 1) FROM vigil.schema_migrations WHERE version = $NFILES")" \
+	"# vigil-migrate snapshot 1" "the stored snapshot starts with its format line"
+q "UPDATE vigil.schema_migrations SET snapshot = '# vigil-migrate snapshot 0' || chr(10) || 'table' || chr(9) || 'vigil.gone' WHERE version = $NFILES" >/dev/null
+exits 1 "verify exits 1 when the stored snapshot has another format" vigil-migrate --migrations "$MIG" verify
+like "$ERR" "no stored snapshot in format \"# vigil-migrate snapshot 1\"" "and says why"
+unlike "$OUT" "vigil\.gone" "without reporting every object as drift"
+exits 0 "up proceeds without a comparable snapshot" vigil-migrate --migrations "$TMP/next" up
+like "$ERR" "drift not checked" "with a warning that drift was not checked"
+exits 0 "the new migration's snapshot makes verify work again" vigil-migrate --migrations "$TMP/next" verify
+
 # ---- lint -----------------------------------------------------------------------------
 exits 0 "lint is clean on sql/migrations" vigil-migrate lint
 exits 0 "lint works without a database" env PGHOST=/nonexistent vigil-migrate --migrations "$MIG" lint
@@ -284,6 +297,14 @@ unlike "$OUT" ":17: " "an annotated statement is not flagged"
 is "$(echo "$OUT" | grep -c .)" "9" "exactly nine findings"
 like "$ERR" "9 findings in 1 file" "the error line counts the findings"
 exits 66 "lint of a missing file exits 66" vigil-migrate lint "$TMP/nope.sql"
+
+# ---- a role that may not migrate ------------------------------------------------------
+psql -X -q -c "DO \$\$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 't_migrate_nobody') THEN
+	CREATE ROLE t_migrate_nobody LOGIN; END IF; END\$\$" >/dev/null
+emptydb migrate_noperm
+exits 77 "a role that is not vigil_owner cannot migrate (77)" vigil-migrate --migrations "$MIG" -d "dbname=migrate_noperm user=t_migrate_nobody" up
+like "$ERR" "permission denied" "the server's reason is shown"
+is "$(q "SELECT to_regclass('vigil.schema_migrations') IS NULL")" "t" "nothing was created"
 
 # ---- an unreachable database ----------------------------------------------------------------
 printf 'database:\n{\n  connect_timeout_s = 1;\n};\n' >"$TMP/fast.conf"

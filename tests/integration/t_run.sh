@@ -88,6 +88,25 @@ is "$?" 0 "the first run finishes normally"
 is "$(q "SELECT status FROM vigil.job_runs WHERE pid = $FIRST")" succeeded "the first run is recorded as succeeded"
 exits 0 "once the lock is free a run succeeds" vigil-testjob --batches 1
 
+# vigil_lock_wait: waits, gives up with 75, and leaves the session's
+# lock_timeout as configured (database.lock_timeout_ms, 5000 by default)
+exits 0 "a free lock is taken at once" vigil-testjob --lock-wait 1 --batches 0
+is "$(q "SELECT counts->>'lock_timeout_ms' FROM vigil.job_runs ORDER BY id DESC LIMIT 1")" 5000 \
+	"the session's lock_timeout is restored after the wait"
+psql -X -q -c "SELECT pg_advisory_lock(7447, hashtext('vigil-testjob-wait')), pg_sleep(60)" >/dev/null 2>&1 &
+HOLDER=$!
+wait_for "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 7447
+	AND objid = hashtext('vigil-testjob-wait')::oid AND granted)" || fail "the lock holder did not start"
+START=$(date +%s%N)
+exits 75 "a lock held longer than --lock-wait exits 75" vigil-testjob --lock-wait 1 --batches 0
+ELAPSED_MS=$(( ($(date +%s%N) - START) / 1000000 ))
+is "$([ "$ELAPSED_MS" -ge 900 ] && [ "$ELAPSED_MS" -lt 5000 ] && echo yes)" yes "after waiting about 1 s (${ELAPSED_MS} ms)"
+like "$ERR" "another vigil-testjob-wait run held the lock for more than 1 seconds" "it says how long it waited"
+is "$(q "SELECT status FROM vigil.job_runs ORDER BY id DESC LIMIT 1")" failed "the run is recorded as failed"
+q "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7447
+	AND objid = hashtext('vigil-testjob-wait')::oid" >/dev/null
+wait "$HOLDER"
+
 # --- a run killed with -9 becomes abandoned --------------------------------------
 vigil-testjob --batches 1 --sleep-ms 20000 2>/dev/null &
 KILLED=$!
