@@ -484,6 +484,68 @@ print_quoted(FILE *out, const char *value)
 	fputc('"', out);
 }
 
+/*
+ * Prints the JSON string array at p (on its '[', as vigil_buf_json_string
+ * wrote it) as a libconfig array of the same strings: JSON's \u00NN and
+ * libconfig's escapes differ, and a ']' may sit inside a role name. Returns
+ * the position after the closing ']', or NULL when p is not such an array.
+ */
+static const char *
+print_json_strings(FILE *out, const char *p)
+{
+	vigil_buf s = {0};
+	int n = 0;
+
+	if (*p++ != '[')
+		return NULL;
+	fputs("[ ", out);
+	for (;;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == ']')
+			break;
+		if (*p++ != '"')
+			goto fail;
+		vigil_buf_reset(&s);
+		vigil_buf_append(&s, "", 0);
+		while (*p != '"') {
+			char c = *p++;
+
+			if (c == '\\') {
+				c = *p++;
+				if (c == 'n')
+					c = '\n';
+				else if (c == 'r')
+					c = '\r';
+				else if (c == 't')
+					c = '\t';
+				else if (c == 'u') {
+					char hex[5] = {0};
+					unsigned char b[2];
+
+					memcpy(hex, p, strnlen(p, 4));
+					if (vigil_unhex(hex, b, 2) != 0 || b[0] != 0 || b[1] == 0)
+						goto fail;
+					c = (char) b[1];
+					p += 4;
+				} else if (c != '"' && c != '\\')
+					goto fail;
+			} else if (c == '\0')
+				goto fail;
+			vigil_buf_append(&s, &c, 1);
+		}
+		p++;
+		fputs(n++ ? ", " : "", out);
+		print_quoted(out, s.data);
+	}
+	fputs(" ]", out);
+	vigil_buf_free(&s);
+	return p + 1;
+fail:
+	vigil_buf_free(&s);
+	return NULL;
+}
+
 static void
 print_string(FILE *out, const char *indent, const char *key, const char *value)
 {
@@ -528,13 +590,13 @@ vigil_config_print(const vigil_config *cfg, FILE *out)
 
 			if (sscanf(p, "{\"level\": %lld, \"threshold_minutes_past_deadline\": %lld", &lv, &th) != 2)
 				break;
-			roles = strstr(p, "\"recipients_role\": [") + strlen("\"recipients_role\": [");
-			end = strchr(roles, ']');
-			if (sscanf(end, "], \"new_deadline_minutes_from_now\": %lld", &nd) != 1)
-				break;
+			roles = strstr(p, "\"recipients_role\": [") + strlen("\"recipients_role\": ");
 			fprintf(out, "%s      { level = %lld; threshold_minutes_past_deadline = %lld; "
-					"recipients_role = [ %.*s ]; new_deadline_minutes_from_now = %lld; }",
-					level++ ? ",\n" : "", lv, th, (int) (end - roles), roles, nd);
+					"recipients_role = ", level++ ? ",\n" : "", lv, th);
+			end = print_json_strings(out, roles);
+			if (end == NULL || sscanf(end, ", \"new_deadline_minutes_from_now\": %lld", &nd) != 1)
+				break;
+			fprintf(out, "; new_deadline_minutes_from_now = %lld; }", nd);
 			p = end;
 		}
 	}

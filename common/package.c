@@ -169,6 +169,29 @@ file_error(const pkg_entry *e, int code, const char *what, vigil_error *err)
 	return code;
 }
 
+/* Opens a media file for reading; refuses anything but a regular file (a
+ * FIFO would block the export forever). Returns the descriptor, or -1 with
+ * *what describing the failure and *code its exit code. */
+static int
+open_regular(const char *path, char *what, size_t whatsize, int *code)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0) {
+		snprintf(what, whatsize, "cannot open (%s)", strerror(errno));
+		*code = errno == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_NOINPUT;
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(what, whatsize, "is not a regular file:");
+		*code = VIGIL_EXIT_DATAERR;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 vigil_package_precheck(vigil_package *pkg, vigil_error *err)
 {
@@ -185,10 +208,9 @@ vigil_package_precheck(vigil_package *pkg, vigil_error *err)
 
 		if (!e->from_file)
 			continue;
-		fd = open(e->fs_path, O_RDONLY | O_CLOEXEC);
+		fd = open_regular(e->fs_path, what, sizeof(what), &rc);
 		if (fd < 0) {
-			snprintf(what, sizeof(what), "cannot open (%s)", strerror(errno));
-			rc = file_error(e, errno == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_NOINPUT, what, err);
+			rc = file_error(e, rc, what, err);
 			break;
 		}
 		for (;;) {
@@ -286,16 +308,17 @@ file_source(void *userdata, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 	char what[256];
 
 	switch (cmd) {
-	case ZIP_SOURCE_OPEN:
-		s->fd = open(s->e->fs_path, O_RDONLY | O_CLOEXEC);
-		if (s->fd < 0) {
-			snprintf(what, sizeof(what), "cannot open (%s)", strerror(errno));
-			return src_fail(s, VIGIL_EXIT_NOINPUT, what, ZIP_ER_OPEN, errno);
-		}
+	case ZIP_SOURCE_OPEN: {
+		int code;
+
+		s->fd = open_regular(s->e->fs_path, what, sizeof(what), &code);
+		if (s->fd < 0)
+			return src_fail(s, code, what, ZIP_ER_OPEN, errno);
 		s->done = 0;
 		if (s->h == NULL)
 			s->h = vigil_sha256_new();
 		return 0;
+	}
 	case ZIP_SOURCE_READ: {
 		ssize_t n;
 		unsigned char got[VIGIL_SHA256_LEN];
@@ -338,6 +361,9 @@ file_source(void *userdata, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 			close(s->fd);
 		s->fd = -1;
 		s->pkg->files_done++;
+		if (s->pkg->progress)   /* stopping is decided in READ; this only shows the count */
+			(void) s->pkg->progress(s->pkg->progress_ctx, s->pkg->files_done, s->pkg->files_total,
+									s->pkg->bytes_done, s->pkg->bytes_total);
 		return 0;
 	case ZIP_SOURCE_STAT: {
 		zip_stat_t *st = data;

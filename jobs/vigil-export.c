@@ -307,7 +307,7 @@ show_progress(void *ctx, int files_done, int files_total, uint64_t bytes_done, u
 
 	if (vigil_run_interrupted())
 		return false;
-	if (!p->on || (now - p->last < 0.1 && bytes_done < bytes_total))
+	if (!p->on || (now - p->last < 0.1 && files_done < files_total))
 		return true;
 	p->last = now;
 	rate = now > p->started ? (double) bytes_done / (now - p->started) : 0;

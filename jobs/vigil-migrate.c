@@ -825,7 +825,7 @@ static vigil_program program = {
 	.options = options,
 	.handle = handle,
 	.ctx = &mopts,
-	.min_args = 1,
+	.min_args = 0,               /* checked in main: --print-config needs no command */
 	.max_args = -1,
 };
 
@@ -841,7 +841,9 @@ main(int argc, char **argv)
 	rc = vigil_cli_parse(&program, argc, argv, &opts);
 	if (rc >= 0)
 		return rc;
-	command = opts.args[0];
+	if (opts.nargs == 0 && !opts.print_config)
+		return vigil_cli_usage_error(&program, "missing command: up, status, verify or lint");
+	command = opts.nargs > 0 ? opts.args[0] : "status";
 	if (strcmp(command, "up") != 0 && strcmp(command, "status") != 0 && strcmp(command, "verify") != 0 &&
 		strcmp(command, "lint") != 0)
 		return vigil_cli_usage_error(&program, "unknown command \"%s\": expected up, status, verify or lint", command);

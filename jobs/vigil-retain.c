@@ -460,9 +460,20 @@ purge_policy(vigil_run *run, policy *p, int64_t *max_batch_ms, vigil_error *err)
 {
 	char lower[64] = "-infinity", limit_text[16], lock_ms[16];
 	int limit = run->cfg->jobs.batch_size;
+	int64_t to_delete;
 	int rc = 0;
 
 	snprintf(lock_ms, sizeof(lock_ms), "%d", run->cfg->retain.lock_timeout_ms);
+	/*
+	 * The rows kept are counted first, outside any batch: counted after the
+	 * purge, the scan would walk every row just deleted while the last batch
+	 * holds its locks (600 ms at a million rows). Rows under a hold are never
+	 * deleted, so the count is the same unless a hold changes mid-run.
+	 */
+	rc = count_expired(run, p, &to_delete, err);
+	if (rc)
+		return rc;
+	vigil_log(VIGIL_LOG_DEBUG, "vigil.%s: %lld expired rows to delete", p->table, (long long) to_delete);
 	for (;;) {
 		const char *lt_params[] = {lock_ms};
 		const char *params[] = {p->cutoff, lower, limit_text};
@@ -510,12 +521,8 @@ purge_policy(vigil_run *run, policy *p, int64_t *max_batch_ms, vigil_error *err)
 		PQclear(res);
 		p->deleted += deleted;
 		last = deleted < limit;
-		if (last) {
-			int64_t leftover;
-
-			rc = count_expired(run, p, &leftover, err);
-			if (rc == 0 && p->deleted > 0)
-				rc = append_purged(run, p, true, err);
+		if (last && p->deleted > 0) {
+			rc = append_purged(run, p, true, err);
 			if (rc) {
 				p->deleted -= deleted;
 				goto fail;

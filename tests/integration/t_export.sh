@@ -135,6 +135,9 @@ is "$(q "SELECT count(*) FROM vigil.audit_exports")" 1 "an identical package add
 is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'audit.exported'")" 1 "nor a ledger entry"
 exits 0 "default file name in jobs.export.output_dir" bash -c "cd $TMP/pkg && vigil-export ${BASE[*]} --key $TMP/key.pem"
 is "$OUT" "./$TOPDIR.zip" "named audit-<case>-<as-of>.zip"
+unlike "$ERR" "exporting:" "no progress bar when stderr is not a terminal"
+tty_out=$(script -qec "vigil-export ${BASE[*]} --key $TMP/key.pem -o $TMP/pkg/tty.zip" /dev/null 2>&1)
+like "$tty_out" "exporting: 4/4 files, 0.0/0.0 MB" "a progress bar (files, MB, rate) on a terminal"
 cmp -s "$TMP/pkg/p1.zip" "$TMP/pkg/$TOPDIR.zip" && pass "same bytes under the default name" || fail "same bytes under the default name"
 
 # --- as-of leaves later evidence out -------------------------------------------
@@ -182,6 +185,10 @@ like "$ERR" "media object 71000000-0000-4000-8000-000000000002.*z1-lobby.png" "t
 is "$(ls -A "$TMP/pkg2")" "" "no output file is left"
 is "$(q "SELECT count(*) FROM vigil.audit_exports")" 3 "failed exports record nothing"
 : > "$TMP/empty.conf"
+rm -f "$MEDIA/org1/zones/z1-lobby.png"; mkfifo "$MEDIA/org1/zones/z1-lobby.png"
+exits 65 "a media path that is a FIFO, not a file: exit 65, no hang" timeout 20 vigil-export "${BASE[@]}" \
+	--key "$TMP/key.pem" -o "$TMP/pkg2/bad.zip"
+like "$ERR" "z1-lobby.png" "the message names the path"
 exits 78 "media without a media root: exit 78" env VIGIL_CONFIG="$TMP/empty.conf" vigil-export --case "$CASE" --as-of "$ASOF" \
 	--key "$TMP/key.pem" -o "$TMP/pkg2/bad.zip"
 like "$ERR" "no media root" "the message says the media root is missing"

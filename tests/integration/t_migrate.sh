@@ -17,6 +17,8 @@ program_options_handling_ok vigil-migrate
 exits 64 "an unknown command is a usage error" vigil-migrate frobnicate
 like "$ERR" 'unknown command "frobnicate"' "the unknown command is named"
 exits 64 "a command is required" vigil-migrate
+like "$ERR" "missing command" "the missing command is explained"
+exits 0 "--print-config needs no command" vigil-migrate --print-config
 exits 64 "--lock-wait wants a number" vigil-migrate --lock-wait soon up
 exits 64 "--accept-drift applies to up only" vigil-migrate --accept-drift "x" verify
 exits 66 "a missing migrations directory exits 66" vigil-migrate --migrations "$TMP/nowhere" status
