@@ -136,11 +136,12 @@ vigil_cli_parse(const vigil_program *prog, int argc, char **argv, vigil_opts *op
 			longopts[n].val = o->val;
 			n++;
 			if (o->val < 256 && o->val > ' ') {
+				/* at most 63 options of 2 characters: shortopts has room */
 				size_t l = strlen(shortopts);
-				shortopts[l] = (char) o->val;
-				shortopts[l + 1] = '\0';
+				shortopts[l++] = (char) o->val;
 				if (o->has_arg == required_argument)
-					strcat(shortopts, ":");
+					shortopts[l++] = ':';
+				shortopts[l] = '\0';
 			}
 		}
 	}

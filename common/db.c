@@ -64,8 +64,32 @@ vigil_db_connect(const vigil_config *cfg, const char *conninfo, const char *prog
 	double delay = 0.25;
 	PGconn *conn;
 
+	bool from_command_line = conninfo != NULL;
+
 	if (conninfo == NULL && cfg->database.conninfo[0] != '\0')
 		conninfo = cfg->database.conninfo;
+	/* A malformed connection string is the operator's mistake, not an
+	 * unavailable server: say so (64 for -d, 78 for database.conninfo)
+	 * instead of retrying. A plain word is a database name, as libpq reads it.
+	 * The string itself is not repeated: it may hold a password. */
+	if (conninfo && (strchr(conninfo, '=') || strncmp(conninfo, "postgresql://", 13) == 0 ||
+					 strncmp(conninfo, "postgres://", 11) == 0)) {
+		char *perr = NULL;
+		PQconninfoOption *parsed = PQconninfoParse(conninfo, &perr);
+
+		if (parsed == NULL) {
+			char msg[512];
+
+			short_message(perr ? perr : "out of memory", msg, sizeof(msg));
+			PQfreemem(perr);
+			vigil_error_set(err, from_command_line ? VIGIL_EXIT_USAGE : VIGIL_EXIT_CONFIG,
+							"invalid connection string in %s: %s",
+							from_command_line ? "-d" : "database.conninfo", msg);
+			vigil_error_hint(err, "write it as \"host=... dbname=... user=...\" or postgresql://user@host/dbname");
+			return NULL;
+		}
+		PQconninfoFree(parsed);
+	}
 	snprintf(timeout, sizeof(timeout), "%d", cfg->database.connect_timeout_s > 0 ?
 			 (cfg->database.connect_timeout_s < 10 ? cfg->database.connect_timeout_s + 1 : 10) : 10);
 	values[0] = conninfo ? conninfo : "";

@@ -66,6 +66,7 @@ struct vigil_package {
 	size_t cap;
 	vigil_package_progress_fn progress;
 	void *progress_ctx;
+	bool (*cancelled)(void);
 	/* while writing */
 	int files_done;
 	int files_total;
@@ -106,6 +107,18 @@ vigil_package_set_progress(vigil_package *pkg, vigil_package_progress_fn fn, voi
 {
 	pkg->progress = fn;
 	pkg->progress_ctx = ctx;
+}
+
+void
+vigil_package_set_cancel(vigil_package *pkg, bool (*cancelled)(void))
+{
+	pkg->cancelled = cancelled;
+}
+
+static int
+cancel_error(vigil_error *err)
+{
+	return vigil_error_set(err, VIGIL_EXIT_TEMPFAIL, "interrupted while writing the package; nothing was kept");
 }
 
 static pkg_entry *
@@ -227,6 +240,10 @@ vigil_package_precheck(vigil_package *pkg, vigil_error *err)
 				break;
 			vigil_sha256_update(h, buf, (size_t) n);
 			total += (uint64_t) n;
+			if (pkg->cancelled && pkg->cancelled()) {
+				rc = cancel_error(err);
+				break;
+			}
 		}
 		close(fd);
 		vigil_sha256_final(h, got);
@@ -345,15 +362,15 @@ file_source(void *userdata, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 				return src_fail(s, VIGIL_EXIT_DATAERR, "changed while it was exported (SHA-256 differs):",
 								ZIP_ER_INCONS, 0);
 		}
-		if (s->pkg->progress &&
-			!s->pkg->progress(s->pkg->progress_ctx, s->pkg->files_done, s->pkg->files_total,
-							  s->pkg->bytes_done, s->pkg->bytes_total)) {
+		if (s->pkg->cancelled && s->pkg->cancelled()) {
 			if (s->pkg->src_err.code == 0)
-				vigil_error_set(&s->pkg->src_err, VIGIL_EXIT_TEMPFAIL,
-								"interrupted while writing the package; nothing was kept");
+				cancel_error(&s->pkg->src_err);
 			zip_error_set(&s->zerr, ZIP_ER_CANCELLED, 0);
 			return -1;
 		}
+		if (s->pkg->progress)
+			s->pkg->progress(s->pkg->progress_ctx, s->pkg->files_done, s->pkg->files_total,
+							 s->pkg->bytes_done, s->pkg->bytes_total);
 		return n;
 	}
 	case ZIP_SOURCE_CLOSE:
@@ -361,8 +378,8 @@ file_source(void *userdata, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
 			close(s->fd);
 		s->fd = -1;
 		s->pkg->files_done++;
-		if (s->pkg->progress)   /* stopping is decided in READ; this only shows the count */
-			(void) s->pkg->progress(s->pkg->progress_ctx, s->pkg->files_done, s->pkg->files_total,
+		if (s->pkg->progress)
+			s->pkg->progress(s->pkg->progress_ctx, s->pkg->files_done, s->pkg->files_total,
 									s->pkg->bytes_done, s->pkg->bytes_total);
 		return 0;
 	case ZIP_SOURCE_STAT: {
@@ -417,30 +434,41 @@ dos_time(int64_t us, zip_uint16_t *dtime, zip_uint16_t *ddate)
 	*dtime = (zip_uint16_t) ((tm.tm_hour << 11) | (tm.tm_min << 5) | (tm.tm_sec / 2));
 }
 
-/* Adds the directory entries every path needs ("data/", "data/media/"...). */
+static int
+cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Adds the directory entries every path needs ("", "data/", "data/media/"
+ * ...): every prefix ending in '/', collected, sorted and made unique, so
+ * the cost is n log n however many directories there are. */
 static void
 add_directories(vigil_package *pkg)
 {
-	size_t n = pkg->nentries;
+	size_t n = pkg->nentries, ndirs = 0, cap = 16;
+	char **dirs = vigil_malloc(cap * sizeof(*dirs));
 
-	entry_push(pkg, "")->is_dir = true;     /* the bag's own directory */
+	dirs[ndirs++] = vigil_strdup("");     /* the bag's own directory */
 	for (size_t i = 0; i < n; i++) {
-		/* entry_push may move the array: work on a copy of the path. */
-		char *path = vigil_strdup(pkg->entries[i].path);
+		const char *path = pkg->entries[i].path;
 
-		for (char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
-			char saved = slash[1];
-			bool seen = false;
-
-			slash[1] = '\0';
-			for (size_t j = n; j < pkg->nentries && !seen; j++)
-				seen = strcmp(pkg->entries[j].path, path) == 0;
-			if (!seen)
-				entry_push(pkg, path)->is_dir = true;
-			slash[1] = saved;
+		for (const char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/')) {
+			if (ndirs == cap) {
+				cap *= 2;
+				dirs = vigil_realloc(dirs, cap * sizeof(*dirs));
+			}
+			dirs[ndirs++] = vigil_asprintf("%.*s", (int) (slash - path + 1), path);
 		}
-		free(path);
 	}
+	qsort(dirs, ndirs, sizeof(*dirs), cmp_strp);
+	for (size_t i = 0; i < ndirs; i++) {
+		if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0)
+			entry_push(pkg, dirs[i])->is_dir = true;
+	}
+	for (size_t i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
 }
 
 static pkg_entry *
@@ -658,6 +686,8 @@ typedef struct checker {
 	chk_entry *entries;
 	zip_int64_t n;
 	char *top;
+	chk_entry **by_rel;         /* entries with a usable path, sorted by it */
+	size_t nrel;
 } checker;
 
 /* Makes a name printable on one line: control bytes become \xNN. */
@@ -720,13 +750,31 @@ full(const checker *c, const char *rel)
 	return vigil_asprintf("%s/%s", c->top ? c->top : "", rel);
 }
 
+static int
+cmp_rel(const void *a, const void *b)
+{
+	return strcmp((*(chk_entry *const *) a)->rel, (*(chk_entry *const *) b)->rel);
+}
+
+/* Indexes the entries by bag-relative path, for find_rel. */
+static void
+index_rel(checker *c)
+{
+	c->by_rel = vigil_malloc(((size_t) c->n + 1) * sizeof(*c->by_rel));
+	c->nrel = 0;
+	for (zip_int64_t i = 0; i < c->n; i++)
+		if (c->entries[i].rel)
+			c->by_rel[c->nrel++] = &c->entries[i];
+	qsort(c->by_rel, c->nrel, sizeof(*c->by_rel), cmp_rel);
+}
+
 static chk_entry *
 find_rel(checker *c, const char *rel)
 {
-	for (zip_int64_t i = 0; i < c->n; i++)
-		if (c->entries[i].rel && strcmp(c->entries[i].rel, rel) == 0)
-			return &c->entries[i];
-	return NULL;
+	chk_entry key = {.rel = rel}, *kp = &key, **hit;
+
+	hit = c->nrel ? bsearch(&kp, c->by_rel, c->nrel, sizeof(*c->by_rel), cmp_rel) : NULL;
+	return hit ? *hit : NULL;
 }
 
 static bool
@@ -848,6 +896,23 @@ is_lower_hex64(const char *s)
 	return true;
 }
 
+/* One well-formed manifest line. */
+typedef struct mline {
+	const char *hash;
+	const char *path;
+	int lineno;
+	bool dup;
+} mline;
+
+static int
+cmp_mline(const void *a, const void *b)
+{
+	const mline *x = *(mline *const *) a, *y = *(mline *const *) b;
+	int d = strcmp(x->path, y->path);
+
+	return d ? d : (x->lineno > y->lineno) - (x->lineno < y->lineno);
+}
+
 /*
  * Checks a manifest ("manifest-sha256.txt" or the tag manifest) line by
  * line against the entries: format, duplicates, each hash, each file
@@ -857,9 +922,9 @@ static void
 check_manifest(checker *c, const char *mname, bool payload)
 {
 	chk_entry *m = find_rel(c, mname);
-	char *mfull = full(c, mname);
-	vigil_buf seen = {0};
-	const char *p;
+	char *mfull = full(c, mname), *text = NULL, *p;
+	mline *lines = NULL, **sorted = NULL;
+	size_t n = 0, cap = 0;
 	int lineno = 0;
 
 	if (m == NULL) {
@@ -868,60 +933,68 @@ check_manifest(checker *c, const char *mname, bool payload)
 	}
 	if (!m->read_ok)
 		goto done;
-	p = m->content.data;
-	if (m->content.len != strlen(p)) {
+	if (m->content.len != strlen(m->content.data)) {
 		problem(c, mfull, "contains a NUL byte");
 		goto done;
 	}
-	if (m->content.len > 0 && p[m->content.len - 1] != '\n')
+	if (m->content.len > 0 && m->content.data[m->content.len - 1] != '\n')
 		problem(c, mfull, "last line does not end with a newline");
-	vigil_buf_append(&seen, "\n", 1);
-	while (*p) {
-		const char *nl = strchr(p, '\n');
+	/* Split a copy into lines (the tag manifest's bytes are still needed
+	 * intact for the signature). */
+	text = vigil_strdup(m->content.data);
+	for (p = text; *p;) {
+		char *nl = strchr(p, '\n'), *line = p;
 		size_t len = nl ? (size_t) (nl - p) : strlen(p);
-		char *line = vigil_malloc(len + 1);
-		const char *path;
-		chk_entry *e;
-		char *key;
 
-		memcpy(line, p, len);
-		line[len] = '\0';
 		p += len + (nl ? 1 : 0);
+		line[len] = '\0';
 		lineno++;
 		if (len < 67 || !is_lower_hex64(line) || line[64] != ' ' || line[65] != ' ') {
 			problem(c, mfull, "line %d is not \"<64 lowercase hex>  <path>\"", lineno);
-			free(line);
 			continue;
 		}
 		line[64] = '\0';
-		path = line + 66;
-		key = vigil_asprintf("\n%s\n", path);
-		if (strstr(seen.data, key)) {
-			problem(c, mfull, "line %d lists %s twice", lineno, path);
-			free(key);
-			free(line);
-			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			lines = vigil_realloc(lines, cap * sizeof(*lines));
 		}
-		vigil_buf_puts(&seen, key + 1);
-		free(key);
-		if (payload && strncmp(path, "data/", 5) != 0)
-			problem(c, mfull, "line %d names %s, which is not under data/", lineno, path);
-		else if (!payload && (strncmp(path, "data/", 5) == 0 || strcmp(path, mname) == 0))
-			problem(c, mfull, "line %d names %s, which is not a tag file", lineno, path);
-		else if ((e = find_rel(c, path)) == NULL || e->is_dir)
-			problem(c, mfull, "line %d names %s, which is not in the package", lineno, path);
+		lines[n++] = (mline) {.hash = line, .path = line + 66, .lineno = lineno};
+	}
+	/* Duplicates: sorted by path, each later line of a path is one. */
+	sorted = vigil_malloc((n ? n : 1) * sizeof(*sorted));
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &lines[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_mline);
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(sorted[i]->path, sorted[i - 1]->path) == 0) {
+			sorted[i]->dup = true;
+			problem(c, mfull, "line %d lists %s twice", sorted[i]->lineno, sorted[i]->path);
+		}
+	for (size_t i = 0; i < n; i++) {
+		const mline *l = &lines[i];
+		chk_entry *e;
+
+		if (l->dup)
+			continue;
+		if (payload && strncmp(l->path, "data/", 5) != 0)
+			problem(c, mfull, "line %d names %s, which is not under data/", l->lineno, l->path);
+		else if (!payload && (strncmp(l->path, "data/", 5) == 0 || strcmp(l->path, mname) == 0))
+			problem(c, mfull, "line %d names %s, which is not a tag file", l->lineno, l->path);
+		else if ((e = find_rel(c, l->path)) == NULL || e->is_dir)
+			problem(c, mfull, "line %d names %s, which is not in the package", l->lineno, l->path);
 		else {
-			char *efull = full(c, path);
+			char *efull = full(c, l->path);
 
 			e->listed = true;
-			if (e->read_ok && strcmp(e->hex, line) != 0)
-				problem(c, efull, "SHA-256 %s does not match %s (%s)", e->hex, mname, line);
+			if (e->read_ok && strcmp(e->hex, l->hash) != 0)
+				problem(c, efull, "SHA-256 %s does not match %s (%s)", e->hex, mname, l->hash);
 			free(efull);
 		}
-		free(line);
 	}
 done:
-	vigil_buf_free(&seen);
+	free(sorted);
+	free(lines);
+	free(text);
 	free(mfull);
 }
 
@@ -1079,12 +1152,6 @@ done:
 	free(pfull);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 static void
 check_archive(checker *c, zip_t *za)
 {
@@ -1100,6 +1167,14 @@ check_archive(checker *c, zip_t *za)
 		free(buf);
 		return;
 	}
+	/* vigil writes no comments; one added later is text no hash covers,
+	 * shown by unzip as if it belonged to the package. */
+	{
+		int clen = 0;
+
+		if (zip_get_archive_comment(za, &clen, ZIP_FL_ENC_RAW) != NULL && clen > 0)
+			problem(c, NULL, "the ZIP has an archive comment, which no manifest covers");
+	}
 	c->entries = vigil_malloc((size_t) c->n * sizeof(*c->entries));
 	memset(c->entries, 0, (size_t) c->n * sizeof(*c->entries));
 	sorted = vigil_malloc((size_t) c->n * sizeof(*sorted));
@@ -1111,7 +1186,7 @@ check_archive(checker *c, zip_t *za)
 		c->entries[i].name = vigil_strdup(name ? name : "");
 		sorted[i] = c->entries[i].name;
 	}
-	qsort(sorted, (size_t) c->n, sizeof(*sorted), cmp_str);
+	qsort(sorted, (size_t) c->n, sizeof(*sorted), cmp_strp);
 	for (zip_int64_t i = 1; i < c->n; i++)
 		if (strcmp(sorted[i], sorted[i - 1]) == 0 && (i < 2 || strcmp(sorted[i], sorted[i - 2]) != 0))
 			problem(c, sorted[i], "duplicate entry name");
@@ -1126,6 +1201,12 @@ check_archive(checker *c, zip_t *za)
 
 		if (!check_name(c, e->name))
 			continue;
+		{
+			zip_uint32_t clen = 0;
+
+			if (zip_file_get_comment(za, (zip_uint64_t) i, &clen, ZIP_FL_ENC_RAW) != NULL && clen > 0)
+				problem(c, e->name, "entry has a comment, which no manifest covers");
+		}
 		e->is_dir = len > 0 && e->name[len - 1] == '/';
 		if (zip_file_get_external_attributes(za, (zip_uint64_t) i, 0, &opsys, &attr) == 0 &&
 			opsys == ZIP_OPSYS_UNIX) {
@@ -1158,6 +1239,7 @@ check_archive(checker *c, zip_t *za)
 			e->rel = NULL;      /* the top-level directory itself */
 	}
 
+	index_rel(c);
 	for (zip_int64_t i = 0; i < c->n; i++) {
 		chk_entry *e = &c->entries[i];
 
@@ -1216,6 +1298,7 @@ checker_free(checker *c)
 		vigil_buf_free(&c->entries[i].content);
 	}
 	free(c->entries);
+	free(c->by_rel);
 	free(c->top);
 }
 

@@ -27,10 +27,8 @@
 typedef struct vigil_package vigil_package;
 
 /* Called while the ZIP is written, after each chunk of a file added with
- * vigil_package_add_file: files and bytes of those done so far. Returning
- * false stops the write (vigil_package_write then fails with 75), so a
- * signal can interrupt a long export. */
-typedef bool (*vigil_package_progress_fn)(void *ctx, int files_done, int files_total,
+ * vigil_package_add_file: files and bytes of those done so far. */
+typedef void (*vigil_package_progress_fn)(void *ctx, int files_done, int files_total,
 										  uint64_t bytes_done, uint64_t bytes_total);
 
 /*
@@ -42,6 +40,11 @@ vigil_package *vigil_package_new(const char *top, int64_t as_of_us);
 void vigil_package_free(vigil_package *pkg);
 
 void vigil_package_set_progress(vigil_package *pkg, vigil_package_progress_fn fn, void *ctx);
+
+/* Asked between chunks of the media files, in vigil_package_precheck and
+ * vigil_package_write: when it returns true the work stops and fails with
+ * 75 (a signal arrived), leaving no file. */
+void vigil_package_set_cancel(vigil_package *pkg, bool (*cancelled)(void));
 
 /*
  * Adds a payload file from memory. path is relative to the bag and starts

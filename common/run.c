@@ -57,6 +57,10 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit (ulimit -f) write() then fails with EFBIG, which
+	 * the writer reports (73) and cleans up after, instead of the process
+	 * being killed with its temporary file left behind. */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 void

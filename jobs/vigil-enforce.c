@@ -131,8 +131,9 @@ static vigil_program program = {
 };
 
 typedef struct enforce_ctx {
-	bool from_queue;           /* claim queue rows; else employees (all, or `list`) */
-	const char *list;          /* --employee ids as an array literal, NULL = all */
+	bool from_queue;           /* claim queue rows; else employees (all, or `listed`) */
+	PGresult *listed;          /* --employee ids, distinct and sorted; NULL = all */
+	int next;                  /* the first row of `listed` not yet claimed */
 	char limit[16];
 	char run_id[24];           /* "" in a dry run */
 	char cursor[40];           /* keyset: the last claimed employee id */
@@ -152,11 +153,6 @@ static const char claim_employees_sql[] =
 	"ORDER BY e.id\n"
 	"LIMIT $2::int";
 
-static const char claim_listed_sql[] =
-	"SELECT e.id FROM vigil.employees e\n"
-	"WHERE e.id = ANY($3::uuid[]) AND e.id > $1::uuid\n"
-	"ORDER BY e.id\n"
-	"LIMIT $2::int";
 
 /* Outside queue mode the batch's queue rows are locked before the evaluation
  * takes its snapshot: a vigil-expire that re-queues one of them waits for
@@ -337,7 +333,7 @@ enforce_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error
 	const char *run_id = ctx->run_id[0] ? ctx->run_id : NULL;
 	PGresult *claimed = NULL, *eval = NULL, *conf = NULL;
 	vigil_buf ids = {0}, actions = {0};
-	int rc, nclaimed;
+	int rc, nclaimed, nlisted = 0;
 
 	*more = false;
 	rc = vigil_db_begin(conn, err);
@@ -345,26 +341,41 @@ enforce_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error
 		return rc;
 
 	vigil_pool_lock(pool);
-	if (ctx->from_queue) {
+	if (ctx->listed) {
+		/* named employees: the next slice of the sorted list */
+		int first = ctx->next, count = PQntuples(ctx->listed) - first;
+
+		if (count > atoi(ctx->limit))
+			count = atoi(ctx->limit);
+		ctx->next += count;
+		vigil_buf_puts(&ids, "{");
+		for (int row = first; row < first + count; row++)
+			vigil_buf_printf(&ids, "%s%s", row > first ? "," : "", PQgetvalue(ctx->listed, row, 0));
+		vigil_buf_puts(&ids, "}");
+		nlisted = count;
+	} else if (ctx->from_queue) {
 		const char *params[] = {ctx->cursor, ctx->limit};
 		claimed = vigil_db_query(conn, "claim queued employees", claim_queue_sql, 2, params,
 								 PGRES_TUPLES_OK, err);
 	} else {
-		const char *params[] = {ctx->cursor, ctx->limit, ctx->list};
-		claimed = vigil_db_query(conn, "claim employees", ctx->list ? claim_listed_sql : claim_employees_sql,
-								 ctx->list ? 3 : 2, params, PGRES_TUPLES_OK, err);
+		const char *params[] = {ctx->cursor, ctx->limit};
+		claimed = vigil_db_query(conn, "claim employees", claim_employees_sql, 2, params,
+								 PGRES_TUPLES_OK, err);
 	}
 	if (claimed && PQntuples(claimed) > 0)
 		snprintf(ctx->cursor, sizeof(ctx->cursor), "%s", PQgetvalue(claimed, PQntuples(claimed) - 1, 0));
 	vigil_pool_unlock(pool);
-	if (claimed == NULL) {
+	if (ctx->listed)
+		nclaimed = nlisted;
+	else if (claimed == NULL) {
 		rc = err->code;
 		goto done;
+	} else {
+		nclaimed = PQntuples(claimed);
+		vigil_array_from_column(&ids, claimed, 0);
 	}
-	nclaimed = PQntuples(claimed);
 	if (nclaimed == 0)
 		goto done;
-	vigil_array_from_column(&ids, claimed, 0);
 
 	if (!ctx->from_queue) {
 		const char *params[] = {ids.data};
@@ -431,27 +442,32 @@ done:
 	return rc;
 }
 
-/* --employee ids must name employees: a typo is bad input, not "nothing to do". */
+/* The --employee ids, distinct and in id order, into *out (the caller
+ * PQclears it). They must name employees: a typo is bad input, not "nothing
+ * to do". */
 static int
-check_employees(vigil_run *run, const char *list, vigil_error *err)
+resolve_employees(vigil_run *run, const char *list, PGresult **out, vigil_error *err)
 {
 	const char *params[] = {list};
 	PGresult *res = vigil_db_query(run->conn, "look up the employees named",
-								   "SELECT x.id FROM unnest($1::uuid[]) AS x(id)\n"
-								   "WHERE NOT EXISTS (SELECT 1 FROM vigil.employees e WHERE e.id = x.id)\n"
-								   "ORDER BY 1",
+								   "SELECT x.id::text, e.id IS NOT NULL\n"
+								   "FROM (SELECT DISTINCT id FROM unnest($1::uuid[]) AS u(id)) x\n"
+								   "LEFT JOIN vigil.employees e ON e.id = x.id\n"
+								   "ORDER BY x.id",
 								   1, params, PGRES_TUPLES_OK, err);
-	int rc = 0;
 
 	if (res == NULL)
 		return err->code;
-	if (PQntuples(res) > 0) {
-		rc = vigil_error_set(err, VIGIL_EXIT_DATAERR, "no employee %s%s", PQgetvalue(res, 0, 0),
-							 PQntuples(res) > 1 ? " (and others)" : "");
-		vigil_error_hint(err, "check the --employee ids against vigil.employees");
+	for (int row = 0; row < PQntuples(res); row++) {
+		if (strcmp(PQgetvalue(res, row, 1), "t") != 0) {
+			vigil_error_set(err, VIGIL_EXIT_DATAERR, "no employee %s", PQgetvalue(res, row, 0));
+			vigil_error_hint(err, "check the --employee ids against vigil.employees");
+			PQclear(res);
+			return VIGIL_EXIT_DATAERR;
+		}
 	}
-	PQclear(res);
-	return rc;
+	*out = res;
+	return 0;
 }
 
 static int
@@ -462,7 +478,6 @@ enforce_run(vigil_run *run, const enforce_opts *opts, const char *list, vigil_er
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.from_queue = !opts->full && opts->nemployees == 0;
-	ctx.list = opts->nemployees ? list : NULL;
 	snprintf(ctx.limit, sizeof(ctx.limit), "%d", run->cfg->jobs.batch_size);
 	if (run->id > 0)
 		snprintf(ctx.run_id, sizeof(ctx.run_id), "%lld", (long long) run->id);
@@ -477,12 +492,14 @@ enforce_run(vigil_run *run, const enforce_opts *opts, const char *list, vigil_er
 	vigil_run_count(run, "inactive", 0);
 	vigil_run_count(run, "batches", 0);
 
-	if (ctx.list) {
-		rc = check_employees(run, ctx.list, err);
+	if (opts->nemployees) {
+		rc = resolve_employees(run, list, &ctx.listed, err);
 		if (rc)
 			return rc;
 	}
-	return vigil_workers_run(run, run->cfg->jobs.workers, enforce_batch, &ctx, err);
+	rc = vigil_workers_run(run, run->cfg->jobs.workers, enforce_batch, &ctx, err);
+	PQclear(ctx.listed);
+	return rc;
 }
 
 int

@@ -15,6 +15,7 @@
  *
  * `vigil-export --generate-key FILE` creates a signing key instead.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -86,11 +87,18 @@ handle(int val, const char *arg, void *ctx, vigil_error *err)
 	export_opts *o = ctx;
 
 	switch (val) {
-	case OPT_CASE:
+	case OPT_CASE: {
+		/* Lowercase, as PostgreSQL prints uuids: the id is part of the
+		 * package's bytes, which must not depend on how it was typed. */
+		static char id[37];
+
 		if (!is_uuid(arg))
 			return vigil_error_set(err, VIGIL_EXIT_USAGE, "invalid --case \"%s\": expected a UUID", arg);
-		o->case_id = arg;
+		for (int i = 0; i < 36; i++)
+			id[i] = (char) tolower((unsigned char) arg[i]);
+		o->case_id = id;
 		return 0;
+	}
 	case 'o':
 		if (strcmp(arg, "-") == 0 || *arg == '\0')
 			return vigil_error_set(err, VIGIL_EXIT_USAGE,
@@ -291,30 +299,26 @@ result_csv(const PGresult *res, const char *const *cols, int ncols, vigil_buf *o
 }
 
 typedef struct progress {
-	bool on;
+	bool on;                   /* stderr is a terminal and not -q */
 	double started;
 	double last;
 } progress;
 
-/* Draws the progress bar (on a terminal only) and stops the write once
- * SIGINT or SIGTERM arrived. */
-static bool
+/* Draws the progress bar, at most ten times a second and once at the end. */
+static void
 show_progress(void *ctx, int files_done, int files_total, uint64_t bytes_done, uint64_t bytes_total)
 {
 	progress *p = ctx;
 	double now = vigil_monotonic();
 	double rate;
 
-	if (vigil_run_interrupted())
-		return false;
-	if (!p->on || (now - p->last < 0.1 && files_done < files_total))
-		return true;
+	if (now - p->last < 0.1 && files_done < files_total)
+		return;
 	p->last = now;
 	rate = now > p->started ? (double) bytes_done / (now - p->started) : 0;
 	fprintf(stderr, "\rexporting: %d/%d files, %.1f/%.1f MB, %.1f MB/s   ", files_done, files_total,
 			(double) bytes_done / 1e6, (double) bytes_total / 1e6, rate / 1e6);
 	fflush(stderr);
-	return true;
 }
 
 /* What the snapshot gave us. */
@@ -556,6 +560,7 @@ export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_
 {
 	const char *case_id = xopts.case_id;
 	char stamp[24], date[16], *output = NULL, *tmp = NULL, *dir = NULL, *base = NULL, *top = NULL;
+	char *org = NULL;
 	time_t secs = (time_t) (run->as_of_us / 1000000);
 	struct tm tm;
 	snapshot snap = {0};
@@ -594,6 +599,7 @@ export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_
 	if (rc)
 		goto done;
 	pkg = vigil_package_new(top, run->as_of_us);
+	vigil_package_set_cancel(pkg, vigil_run_interrupted);
 	rc = fill_package(run, &snap, media_root, pkg, err);
 	if (rc)
 		goto done;
@@ -607,12 +613,18 @@ export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_
 
 	prog.on = isatty(STDERR_FILENO) && run->opts->verbosity >= 0;
 	prog.started = vigil_monotonic();
-	vigil_package_set_progress(pkg, show_progress, &prog);
+	if (prog.on)
+		vigil_package_set_progress(pkg, show_progress, &prog);
 	unlink(tmp);    /* a leftover of an earlier process with our pid */
 	tmp_made = true;
+	/* bag-info.txt values are one line each. */
+	org = vigil_strdup(PQgetvalue(snap.kase, 0, 8));
+	for (char *c = org; *c; c++)
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	rc = vigil_package_write(pkg, tmp, key,
 							 &(vigil_bag_info) {
-								 .source_organization = PQgetvalue(snap.kase, 0, 8),
+								 .source_organization = org,
 								 .bagging_date = date,
 								 .external_identifier = case_id,
 								 .as_of = run->as_of,
@@ -678,6 +690,7 @@ done:
 	free(dir);
 	free(base);
 	free(top);
+	free(org);
 	return rc;
 }
 

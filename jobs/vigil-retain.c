@@ -411,7 +411,7 @@ record_partial(vigil_run *run, const policy *p)
 }
 
 static void
-log_policy(const vigil_run *run, const policy *p, const char *what)
+log_policy(const policy *p, const char *what)
 {
 	char deleted[24], kept[2][24], names[2][40];
 	vigil_kv kv[8];
@@ -426,7 +426,6 @@ log_policy(const vigil_run *run, const policy *p, const char *what)
 		snprintf(names[k], sizeof(names[k]), "kept_%s", p->rules->keep[k].name);
 		kv[n++] = (vigil_kv) {names[k], kept[k], true};
 	}
-	(void) run;
 	vigil_log_fields(VIGIL_LOG_INFO, kv, n);
 }
 
@@ -443,7 +442,7 @@ preview_policy(vigil_run *run, policy *p, vigil_error *err)
 		printf(", keep %lld %s", (long long) p->kept[k],
 			   strcmp(p->rules->keep[k].name, "under_hold") == 0 ? "under legal hold" : p->rules->keep[k].name);
 	printf("\n");
-	log_policy(run, p, "would_delete");
+	log_policy(p, "would_delete");
 	return 0;
 }
 
@@ -586,7 +585,7 @@ retain_work(vigil_run *run, const retain_opts *ro, vigil_error *err)
 				vigil_run_count(run, name, p->kept[k]);
 			}
 			if (!run->dry_run)
-				log_policy(run, p, "deleted");
+				log_policy(p, "deleted");
 		}
 	}
 	vigil_run_count(run, "max_batch_ms", max_batch_ms);

@@ -65,7 +65,7 @@ define FUZZM_RUN
 		$(BUILD)/fuzz/fuzz_$(1) -runs=0 -detect_leaks=1 -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/$(1)/ \
 		$(BUILD)/fuzz/$(1)/corpus tests/fuzz/corpus/$(1) > $(BUILD)/fuzz/$(1)/leak-pass.log 2>&1 || \
 		{ cat $(BUILD)/fuzz/$(1)/leak-pass.log; exit 1; }
-	@echo "fuzz_$(1): no leak in the $$$$(find $(BUILD)/fuzz/$(1)/corpus tests/fuzz/corpus/$(1) -type f | wc -l) corpus inputs"
+	@echo "fuzz_$(1): no leak in the $$(find $(BUILD)/fuzz/$(1)/corpus tests/fuzz/corpus/$(1) -type f | wc -l) corpus inputs"
 endef
 
 $(FUZZM_TARGETS:%=fuzz-%): fuzz-%: $(BUILD)/fuzz/fuzz_%

@@ -27,10 +27,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NAME "fuzz.conf"
+#define CONFIG_NAME "fuzz.conf"
 
 static void
-expect(bool ok, const char *what, const char *detail)
+config_expect(bool ok, const char *what, const char *detail)
 {
 	if (!ok) {
 		fprintf(stderr, "fuzz_config: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -88,14 +88,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	vigil_config_defaults(&defaults);
 
-	rc = vigil_config_load_string(&cfg, text, NAME, &err);
-	expect(rc == 0 || rc == VIGIL_EXIT_CONFIG, "result is neither 0 nor 78", err.msg);
+	rc = vigil_config_load_string(&cfg, text, CONFIG_NAME, &err);
+	config_expect(rc == 0 || rc == VIGIL_EXIT_CONFIG, "result is neither 0 nor 78", err.msg);
 	if (rc != 0) {
-		expect(err.code == VIGIL_EXIT_CONFIG, "error code differs from the result", err.msg);
-		expect(strncmp(err.msg, NAME ":", strlen(NAME) + 1) == 0, "message does not name the input",
+		config_expect(err.code == VIGIL_EXIT_CONFIG, "error code differs from the result", err.msg);
+		config_expect(strncmp(err.msg, CONFIG_NAME ":", strlen(CONFIG_NAME) + 1) == 0, "message does not name the input",
 			   err.msg);
-		expect(strchr(err.msg, '\n') == NULL, "message is more than one line", err.msg);
-		expect(same_config(&cfg, &defaults, true), "a refused configuration is not the defaults",
+		config_expect(strchr(err.msg, '\n') == NULL, "message is more than one line", err.msg);
+		config_expect(same_config(&cfg, &defaults, true), "a refused configuration is not the defaults",
 			   err.msg);
 		goto done;
 	}
@@ -106,17 +106,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	vigil_config_print(&cfg, mem);
 	fclose(mem);
-	rc = vigil_config_load_string(&again, printed, NAME, &err);
+	rc = vigil_config_load_string(&again, printed, CONFIG_NAME, &err);
 	if (rc != 0)
 		fprintf(stderr, "printed configuration:\n%s\n", printed);
-	expect(rc == 0, "the printed configuration does not load", err.msg);
+	config_expect(rc == 0, "the printed configuration does not load", err.msg);
 	{
 		char redacted[2048];
 
 		vigil_conninfo_redact(cfg.database.conninfo, redacted, sizeof(redacted));
 		if (!same_config(&cfg, &again, strcmp(redacted, cfg.database.conninfo) == 0))
 			fprintf(stderr, "printed configuration:\n%s\n", printed);
-		expect(same_config(&cfg, &again, strcmp(redacted, cfg.database.conninfo) == 0),
+		config_expect(same_config(&cfg, &again, strcmp(redacted, cfg.database.conninfo) == 0),
 			   "the printed configuration loads to other values", NULL);
 	}
 	vigil_config_free(&again);

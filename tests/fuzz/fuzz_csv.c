@@ -46,7 +46,7 @@ typedef struct list {
 } list;
 
 static void
-expect(bool ok, const char *what)
+csv_expect(bool ok, const char *what)
 {
 	if (!ok) {
 		fprintf(stderr, "fuzz_csv: %s\n", what);
@@ -195,24 +195,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	reference(&written, &ref);
-	expect(out.data != NULL && out.len == strlen(out.data), "output length is not the buffer's len");
-	expect(out.len == ref.len && memcmp(out.data, ref.data, ref.len) == 0,
+	csv_expect(out.data != NULL && out.len == strlen(out.data), "output length is not the buffer's len");
+	csv_expect(out.len == ref.len && memcmp(out.data, ref.data, ref.len) == 0,
 		   "output differs from RFC 4180 quoting");
 
 	/* Read them back with libcsv. */
 	expected_rows(&written, &want);
-	expect(csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) == 0, "csv_init failed");
-	expect(csv_parse(&parser, out.data, out.len, on_field, on_row, &got) == out.len,
+	csv_expect(csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_EMPTY_IS_NULL) == 0, "csv_init failed");
+	csv_expect(csv_parse(&parser, out.data, out.len, on_field, on_row, &got) == out.len,
 		   "libcsv cannot parse the output");
-	expect(csv_fini(&parser, on_field, on_row, &got) == 0, "libcsv cannot finish the output");
+	csv_expect(csv_fini(&parser, on_field, on_row, &got) == 0, "libcsv cannot finish the output");
 	csv_free(&parser);
-	expect(got.n == want.n, "libcsv reads a different number of fields and rows");
+	csv_expect(got.n == want.n, "libcsv reads a different number of fields and rows");
 	for (size_t i = 0; i < got.n; i++) {
 		const item *g = &got.items[i], *w = &want.items[i];
 
-		expect(g->end == w->end, "libcsv ends a row elsewhere");
-		expect((g->value == NULL) == (w->value == NULL), "NULL and empty string are confused");
-		expect(g->len == w->len && (g->len == 0 || memcmp(g->value, w->value, g->len) == 0),
+		csv_expect(g->end == w->end, "libcsv ends a row elsewhere");
+		csv_expect((g->value == NULL) == (w->value == NULL), "NULL and empty string are confused");
+		csv_expect(g->len == w->len && (g->len == 0 || memcmp(g->value, w->value, g->len) == 0),
 			   "libcsv reads a different field");
 	}
 

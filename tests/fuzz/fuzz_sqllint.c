@@ -30,10 +30,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NAME "fuzz.sql"
+#define SQLLINT_NAME "fuzz.sql"
 
 static void
-expect(bool ok, const char *what)
+sqllint_expect(bool ok, const char *what)
 {
 	if (!ok) {
 		fprintf(stderr, "fuzz_sqllint: %s\n", what);
@@ -52,21 +52,21 @@ check_tokens(const char *sql, size_t len, int lines)
 	for (size_t i = 0; i < ntok; i++) {
 		const vigil_sql_token *t = &toks[i];
 
-		expect(t->start >= pos && t->start < sql + len, "token outside the text or out of order");
-		expect(t->len > 0, "empty token");
-		expect(t->len <= (size_t) (sql + len - t->start), "token runs past the end of the text");
+		sqllint_expect(t->start >= pos && t->start < sql + len, "token outside the text or out of order");
+		sqllint_expect(t->len > 0, "empty token");
+		sqllint_expect(t->len <= (size_t) (sql + len - t->start), "token runs past the end of the text");
 		for (; pos < t->start; pos++) {
-			expect(isspace((unsigned char) *pos), "a non-space byte between tokens");
+			sqllint_expect(isspace((unsigned char) *pos), "a non-space byte between tokens");
 			line += *pos == '\n';
 		}
-		expect(t->line == line, "token line is not 1 + the newlines before it");
-		expect(t->type >= VIGIL_TOK_WORD && t->type <= VIGIL_TOK_COMMENT, "unknown token type");
+		sqllint_expect(t->line == line, "token line is not 1 + the newlines before it");
+		sqllint_expect(t->type >= VIGIL_TOK_WORD && t->type <= VIGIL_TOK_COMMENT, "unknown token type");
 		for (; pos < t->start + t->len; pos++)
 			line += *pos == '\n';
 	}
 	for (; pos < sql + len; pos++)
-		expect(isspace((unsigned char) *pos), "a non-space byte after the last token");
-	expect(line <= lines, "more lines counted than the text has");
+		sqllint_expect(isspace((unsigned char) *pos), "a non-space byte after the last token");
+	sqllint_expect(line <= lines, "more lines counted than the text has");
 	free(toks);
 }
 
@@ -80,21 +80,21 @@ check_finding(const char *p, const char *end, int lines)
 	size_t statement_len;
 	bool known = false;
 
-	expect((size_t) (end - p) > strlen(NAME ":") && strncmp(p, NAME ":", strlen(NAME ":")) == 0,
+	sqllint_expect((size_t) (end - p) > strlen(SQLLINT_NAME ":") && strncmp(p, SQLLINT_NAME ":", strlen(SQLLINT_NAME ":")) == 0,
 		   "finding does not start with the file name");
-	p += strlen(NAME ":");
+	p += strlen(SQLLINT_NAME ":");
 	line = strtol(p, &after, 10);
-	expect(after > p && line >= 1 && line <= lines, "finding's line is not a line of the text");
-	expect(after + 2 <= end && after[0] == ':' && after[1] == ' ', "no ': ' after the line number");
+	sqllint_expect(after > p && line >= 1 && line <= lines, "finding's line is not a line of the text");
+	sqllint_expect(after + 2 <= end && after[0] == ':' && after[1] == ' ', "no ': ' after the line number");
 	rule = after + 2;
 	colon = memchr(rule, ':', (size_t) (end - rule));
-	expect(colon != NULL && colon + 1 < end && colon[1] == ' ', "no ': ' after the rule");
+	sqllint_expect(colon != NULL && colon + 1 < end && colon[1] == ' ', "no ': ' after the rule");
 	for (size_t r = 0; vigil_sqllint_rules[r]; r++)
 		known |= strlen(vigil_sqllint_rules[r]) == (size_t) (colon - rule) &&
 			strncmp(vigil_sqllint_rules[r], rule, (size_t) (colon - rule)) == 0;
-	expect(known, "finding names an unknown rule");
+	sqllint_expect(known, "finding names an unknown rule");
 	statement_len = (size_t) (end - (colon + 2));
-	expect(statement_len <= 120 + 3, "statement is longer than 120 characters and \"...\"");
+	sqllint_expect(statement_len <= 120 + 3, "statement is longer than 120 characters and \"...\"");
 }
 
 int
@@ -113,18 +113,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_tokens(sql, len, lines);
 
-	findings = vigil_sqllint(NAME, sql, &out);
+	findings = vigil_sqllint(SQLLINT_NAME, sql, &out);
 	for (const char *p = out.data, *end = p ? p + out.len : NULL; p && p < end;) {
 		const char *nl = memchr(p, '\n', (size_t) (end - p));
 
-		expect(nl != NULL, "report does not end with a newline");
+		sqllint_expect(nl != NULL, "report does not end with a newline");
 		check_finding(p, nl, lines);
 		seen++;
 		p = nl + 1;
 	}
-	expect(seen == findings, "report lines differ from the number of findings");
-	expect(vigil_sqllint(NAME, sql, &again) == findings, "a second lint counts differently");
-	expect(again.len == out.len && (out.len == 0 || memcmp(again.data, out.data, out.len) == 0),
+	sqllint_expect(seen == findings, "report lines differ from the number of findings");
+	sqllint_expect(vigil_sqllint(SQLLINT_NAME, sql, &again) == findings, "a second lint counts differently");
+	sqllint_expect(again.len == out.len && (out.len == 0 || memcmp(again.data, out.data, out.len) == 0),
 		   "a second lint reports differently");
 
 	vigil_buf_free(&out);

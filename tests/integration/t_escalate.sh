@@ -29,6 +29,7 @@ domain_ledger() { q "SELECT count(*) FROM vigil.ledger WHERE event_type <> 'job.
 # --- the fixture at its reference as-of --------------------------------------
 newdb
 load_samples
+L0=$(q "SELECT max(seq) FROM vigil.ledger")  # the migrations' and the fixture's entries
 exits 65 "fixture: a run with a malformed zone policy exits 65" $P --as-of $REF
 like "$ERR" "zone ${Z}07: bad escalation policy: not a JSON array of levels" "fixture: the malformed policy is reported by zone id"
 like "$ERR" "1 zone skipped: bad escalation policy" "fixture: the error line counts the skipped zones"
@@ -54,7 +55,7 @@ is "$(q "SELECT string_agg(right(payload->>'zone_id', 2) || ':' || recipient_rol
 is "$(q "SELECT count(*) FROM vigil.notification_outbox o JOIN vigil.escalation_events e ON o.dedupe_key =
 	'zone-esc:' || e.zone_id || ':' || e.level || ':' || e.id || ':' || o.recipient_role")" 3 \
 	"fixture: dedupe_key is zone-esc:<zone>:<level>:<event id>:<role>"
-is "$(q "SELECT string_agg(event_type || ':' || right(entity_id, 2), ' ' ORDER BY seq) FROM vigil.ledger WHERE seq > 10 AND event_type <> 'job.finished'")" \
+is "$(q "SELECT string_agg(event_type || ':' || right(entity_id, 2), ' ' ORDER BY seq) FROM vigil.ledger WHERE seq > $L0 AND event_type <> 'job.finished'")" \
 	"zone.escalations_resolved:09 zone.escalated:02 zone.escalated:03 zone.escalated:04" "fixture: one ledger entry per change"
 is "$(q "SELECT payload->>'level' || '/' || (payload->>'previous_level') || '/' || (payload->>'escalation_event_id' =
 	(SELECT id::text FROM vigil.escalation_events WHERE zone_id = '${Z}04' AND level = 2)) FROM vigil.ledger WHERE event_type = 'zone.escalated' AND entity_id = '${Z}04'")" \
@@ -166,12 +167,13 @@ is "$(q "SELECT current_escalation_level FROM vigil.zones WHERE id = '${Z}b1'")"
 # --- dry run, the lock, overlapping runs, vigil_jobs ---------------------------
 newdb escalate_ops
 load_samples
+L0=$(q "SELECT max(seq) FROM vigil.ledger")
 q "UPDATE vigil.zones SET escalation_policy = NULL WHERE id = '${Z}07'" >/dev/null
 before=$(state)
 exits 0 "dry run exits 0" $P --dry-run --as-of $REF
 like "$ERR" "status=dry-run escalated=4 " "dry run reports what would escalate"
 is "$(state)" "$before" "dry run changes no row"
-is "$(q "SELECT count(*) FROM vigil.ledger WHERE seq > 10")/$(q "SELECT count(*) FROM vigil.job_runs")" "0/0" "dry run writes no ledger entry and no job_runs row"
+is "$(q "SELECT count(*) FROM vigil.ledger WHERE seq > $L0")/$(q "SELECT count(*) FROM vigil.job_runs")" "0/0" "dry run writes no ledger entry and no job_runs row"
 
 psql -X -q -c "SELECT pg_advisory_lock(7447, hashtext('vigil-escalate')); SELECT pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!

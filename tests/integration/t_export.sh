@@ -129,7 +129,10 @@ exits 0 "re-export in another time zone and umask" \
 	bash -c "umask 077; TZ=Pacific/Chatham vigil-export --case $CASE --media-root $MEDIA --as-of $ASOF --key $TMP/key.pem -o $TMP/pkg/p2.zip"
 exits 0 "and in a third one" \
 	bash -c "umask 002; TZ=America/St_Johns vigil-export --case $CASE --media-root $MEDIA --as-of $ASOF --key $TMP/key.pem -o $TMP/pkg/p3.zip"
+exits 0 "and with the case id in capitals" vigil-export --case "${CASE^^}" --media-root "$MEDIA" --as-of "$ASOF" \
+	--key "$TMP/key.pem" -o "$TMP/pkg/p4.zip"
 cmp -s "$TMP/pkg/p1.zip" "$TMP/pkg/p2.zip" && cmp -s "$TMP/pkg/p1.zip" "$TMP/pkg/p3.zip" &&
+	cmp -s "$TMP/pkg/p1.zip" "$TMP/pkg/p4.zip" &&
 	pass "the packages are byte-identical" || fail "the packages are byte-identical"
 is "$(q "SELECT count(*) FROM vigil.audit_exports")" 1 "an identical package adds no audit_exports row"
 is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'audit.exported'")" 1 "nor a ledger entry"
@@ -184,6 +187,32 @@ exits 66 "a missing media file: exit 66" vigil-export "${BASE[@]}" --key "$TMP/k
 like "$ERR" "media object 71000000-0000-4000-8000-000000000002.*z1-lobby.png" "the message names the object and the path"
 is "$(ls -A "$TMP/pkg2")" "" "no output file is left"
 is "$(q "SELECT count(*) FROM vigil.audit_exports")" 3 "failed exports record nothing"
+# SIGTERM while the media are read: exit 75, nothing left, run interrupted.
+truncate -s 3G "$MEDIA/huge.mp4"
+q "INSERT INTO vigil.audit_cases (id, organization_id, title, created_at) VALUES
+	('80000000-0000-4000-8000-0000000000a5', '10000000-0000-4000-8000-000000000001', 'big', '2026-01-01');
+   INSERT INTO vigil.evidence_nodes (id, entity_type, entity_id, created_at) VALUES
+	('70000000-0000-4000-8000-0000000000a5', 'proof', 'huge', '2026-01-01');
+   INSERT INTO vigil.audit_evidence_links (audit_case_id, evidence_node_id, attached_at) VALUES
+	('80000000-0000-4000-8000-0000000000a5', '70000000-0000-4000-8000-0000000000a5', '2026-01-01');
+   INSERT INTO vigil.media_objects (evidence_node_id, file_name, content_type, byte_size, sha256, storage_key, created_at) VALUES
+	('70000000-0000-4000-8000-0000000000a5', 'huge.mp4', 'video/mp4', 3221225472, sha256('not checked'), 'huge.mp4', '2026-01-01')" >/dev/null
+vigil-export --case 80000000-0000-4000-8000-0000000000a5 --media-root "$MEDIA" --as-of "$ASOF" \
+	--key "$TMP/key.pem" -o "$TMP/pkg2/big.zip" 2>"$TMP/big.err" &
+pid=$!
+# Once its job_runs row exists the signal handlers are in place.
+for _ in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM vigil.job_runs WHERE job = 'export' AND status = 'running'")" = 1 ] && break
+	sleep 0.1
+done
+kill -TERM "$pid"
+wait "$pid"
+is "$?" 75 "SIGTERM during the export: exit 75 (not 65 after reading 3 GB)"
+like "$(cat "$TMP/big.err")" "interrupted" "it says it was interrupted"
+is "$(ls -A "$TMP/pkg2")" "" "and leaves no file"
+is "$(q "SELECT status FROM vigil.job_runs ORDER BY id DESC LIMIT 1")" interrupted "the run is recorded as interrupted"
+rm -f "$MEDIA/huge.mp4"
+
 : > "$TMP/empty.conf"
 rm -f "$MEDIA/org1/zones/z1-lobby.png"; mkfifo "$MEDIA/org1/zones/z1-lobby.png"
 exits 65 "a media path that is a FIFO, not a file: exit 65, no hang" timeout 20 vigil-export "${BASE[@]}" \

@@ -45,13 +45,14 @@ JOBS="user=jobs_login"
 # --- the fixture at its reference as-of, as a login member of vigil_jobs --------
 newdb
 load_samples
+L0=$(q "SELECT max(seq) FROM vigil.ledger")  # the migrations' and the fixture's entries
 ev_before=$(evidence)
 exits 0 "dry run exits 0" $P -d "dbname=$PGDATABASE $JOBS" --dry-run --as-of $REF
 is "$OUT" "audit_trails: would delete 6 rows with timestamp before 2026-05-25T00:00:00.000000Z, keep 2 under legal hold
 notification_outbox: would delete 2 rows with delivered_at before 2026-05-02T00:00:00.000000Z
 verification_tokens: would delete 2 rows with expires_at before 2026-03-03T00:00:00.000000Z, keep 0 under legal hold, keep 1 scanned" \
 	"dry run prints per policy what would go and what is held"
-is "$(q "SELECT count(*) FROM vigil.audit_trails")/$(q "SELECT count(*) FROM vigil.ledger WHERE seq > 10")/$(q "SELECT count(*) FROM vigil.job_runs")" \
+is "$(q "SELECT count(*) FROM vigil.audit_trails")/$(q "SELECT count(*) FROM vigil.ledger WHERE seq > $L0")/$(q "SELECT count(*) FROM vigil.job_runs")" \
 	"13/0/0" "dry run deletes nothing and records nothing"
 
 exits 0 "fixture: a vigil_jobs member purges" $P -d "dbname=$PGDATABASE $JOBS" --as-of $REF

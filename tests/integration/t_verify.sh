@@ -116,6 +116,9 @@ ln -s /etc/passwd "$TMP/add/$TOPDIR/data/link"
 (cd "$TMP/add" && zip -q -X --symlinks "$TMP/symlink.zip" "$TOPDIR/data/link")
 check symlink "a symbolic link" "$TOPDIR/data/link: symbolic link"
 
+cp "$GOOD" "$TMP/comment.zip"; echo "approved by the regulator" | zip -q -z "$TMP/comment.zip"
+check comment "an archive comment added" "comment.zip: the ZIP has an archive comment"
+
 head -c $(( $(stat -c %s "$GOOD") - 200 )) "$GOOD" > "$TMP/truncated.zip"
 check truncated "a truncated ZIP" "truncated.zip: damaged or truncated ZIP"
 
@@ -163,5 +166,21 @@ q "ALTER TABLE vigil.ledger DISABLE TRIGGER ALL;
 exits 1 "a deleted ledger row: exit 1" vigil-verify --ledger
 like "$OUT" "ledger entry 9: seq 9 follows 7" "the gap is named"
 exits 64 "--from must be a number" vigil-verify --ledger --from x
+
+# Past the cursor's 10000-row fetches: the chain carries across them.
+newdb "${_tname}_big"
+q "INSERT INTO vigil.ledger (event_type, entity_type, entity_id, payload)
+   SELECT 'test.event', 'thing', 't' || g, jsonb_build_object('n', g) FROM generate_series(1, 25000) g" >/dev/null
+N=$(q "SELECT count(*) FROM vigil.ledger")
+exits 0 "$N entries over several fetches are valid" vigil-verify --ledger
+like "$OUT" "valid: $N entries checked" "all $N are checked"
+q "ALTER TABLE vigil.ledger DISABLE TRIGGER ALL;
+   UPDATE vigil.ledger SET entry_hash = sha256(entry_hash) WHERE seq = 20001;
+   ALTER TABLE vigil.ledger ENABLE TRIGGER ALL" >/dev/null
+exits 1 "an entry_hash rewritten in the third fetch: exit 1" vigil-verify --ledger
+like "$OUT" "ledger entry 20001: entry_hash does not match" "its seq is named"
+like "$OUT" "20000 entries checked before it" "after 20000 good ones"
+exits 1 "starting right after it, the next prev_hash no longer matches" vigil-verify --ledger --from 20002
+like "$OUT" "ledger entry 20002: prev_hash is not the entry_hash of seq 20001" "and that is named"
 
 done_testing
