@@ -388,6 +388,46 @@ load(vigil_config *cfg, config_t *cf, const char *file, vigil_error *err)
 	return rc;
 }
 
+/*
+ * libconfig's `@include "FILE"` reads another file, and its scanner exit()s
+ * when that file cannot be read, as a directory cannot ("input in flex
+ * scanner failed", exit 2). vigil's configuration is one file: a line the
+ * scanner would take for an include (blanks, "@include", blanks, a quote)
+ * is refused before libconfig sees it. Found by tests/fuzz/fuzz_config.c.
+ */
+static bool
+is_include(const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+
+	if (strncmp(p, "@include", 8) != 0 || (p[8] != ' ' && p[8] != '\t'))
+		return false;
+	p += 8 + strspn(p + 8, " \t");
+	return *p == '"';
+}
+
+static int
+include_error(const char *file, int line, vigil_error *err)
+{
+	vigil_error_set(err, VIGIL_EXIT_CONFIG, "%s:%d: @include is not supported", file, line);
+	vigil_error_hint(err, "put every setting in the one configuration file");
+	return VIGIL_EXIT_CONFIG;
+}
+
+/* Refuses text holding an @include line; returns 0 or 78. */
+static int
+check_no_include(const char *text, const char *file, vigil_error *err)
+{
+	for (int line = 1; text; line++) {
+		if (is_include(text))
+			return include_error(file, line, err);
+		text = strchr(text, '\n');
+		if (text)
+			text++;
+	}
+	return 0;
+}
+
 static int
 parse_error(const config_t *cf, const char *file, vigil_error *err)
 {
@@ -433,6 +473,21 @@ vigil_config_load(vigil_config *cfg, const char *path, vigil_error *err)
 		vigil_error_hint(err, "give the path of a vigil.conf file with -c FILE");
 		return VIGIL_EXIT_CONFIG;
 	}
+	{
+		char *line = NULL;
+		size_t cap = 0;
+
+		rc = 0;
+		for (int n = 1; rc == 0 && getline(&line, &cap, fp) > 0; n++)
+			if (is_include(line))
+				rc = include_error(path, n, err);
+		free(line);
+		if (rc) {
+			fclose(fp);
+			return rc;
+		}
+		rewind(fp);
+	}
 	config_init(&cf);
 	if (!config_read(&cf, fp)) {
 		rc = parse_error(&cf, path, err);
@@ -454,6 +509,9 @@ vigil_config_load_string(vigil_config *cfg, const char *text, const char *name,
 	int rc;
 
 	vigil_config_defaults(cfg);
+	rc = check_no_include(text, name, err);
+	if (rc)
+		return rc;
 	config_init(&cf);
 	if (!config_read_string(&cf, text))
 		rc = parse_error(&cf, name, err);

@@ -7,6 +7,7 @@
  * file may hold is listed in one table in config.c; a key not in that table or
  * a value of the wrong type is an error reported as `file:line: key: what is
  * wrong` (exit 78), so a typo never silently falls back to a default.
+ * libconfig's `@include` is refused (78): the configuration is one file.
  * config/vigil.conf documents every key with its default.
  */
 #ifndef VIGIL_CONFIG_H

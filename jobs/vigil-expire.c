@@ -11,6 +11,10 @@
  * Both scans walk idx_cert_expiration_status (the partial index on
  * status IN ('PASS','INCOMPLETE')) by keyset over (expiration_date, id), so a
  * run costs what is due, not what is stored, and never reads a row twice.
+ * The sessions run with enable_seqscan off: every statement here has an
+ * index path, and the sweep must not fall back to reading the whole table
+ * when the statistics are stale or the table is small (the ledger trigger's
+ * lookup of the last entry is kept on its primary key the same way).
  *
  * Order of work inside a batch, chosen so that concurrent writers cannot
  * deadlock: claim the rows (FOR NO KEY UPDATE SKIP LOCKED, which does not
@@ -166,6 +170,9 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 	rc = vigil_db_begin(conn, err);
 	if (rc)
 		return rc;
+	rc = vigil_ledger_plan_guard(conn, err);
+	if (rc)
+		goto done;
 
 	vigil_pool_lock(pool);
 	{
@@ -213,9 +220,6 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 			goto done;
 		}
 	}
-	rc = vigil_ledger_plan_guard(conn, err);
-	if (rc)
-		goto done;
 	{
 		const char *params[] = {ids.data, emps.data, statuses.data, dates.data, run->prog,
 								ctx->run_id[0] ? ctx->run_id : NULL};
@@ -380,6 +384,10 @@ expire_run(vigil_run *run, vigil_error *err)
 	vigil_run_count(run, "null_expiration", 0);
 	vigil_run_count(run, "batches", 0);
 
+	rc = vigil_db_exec(run->conn, "plan on the indexes", "SELECT pg_catalog.set_config('enable_seqscan', 'off', false)",
+					   0, NULL, err);
+	if (rc)
+		return rc;
 	rc = count_null_expiration(run, err);
 	if (rc)
 		return rc;

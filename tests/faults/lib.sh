@@ -49,13 +49,15 @@ dropdb_quiet() {
 # build_bases: base_all (fixture + generated rows for expire, escalate,
 # retain; big media files on audit case AC1 for export) and base_enforce
 # (base_all after one vigil-expire run: thousands of employees queued).
+# FAULTS_SCALE (percent, default 100: 25,000 certifications, 1,500 due,
+# 1,000 RED zones, 10,000 audit trails) sizes the generated rows.
 build_bases() {
-	local scale=${FAULTS_SCALE:-1}
+	local pct=${FAULTS_SCALE:-100}
 	clone base_all vigil_template
 	PGDATABASE=base_all fq -f "$TOP/samples/fixture.sql" >/dev/null
-	PGDATABASE=base_all "$TOP/samples/generate" --orgs 5 --employees $((2500 * scale)) \
-		--certs $((25000 * scale)) --due $((1500 * scale)) --zones $((1000 * scale)) \
-		--audit-trails $((10000 * scale)) --as-of "$AS_OF" --seed 7 >/dev/null || return 1
+	PGDATABASE=base_all "$TOP/samples/generate" --orgs 5 --employees $((25 * pct)) \
+		--certs $((250 * pct)) --due $((15 * pct)) --zones $((10 * pct)) \
+		--audit-trails $((100 * pct)) --as-of "$AS_OF" --seed 7 >/dev/null || return 1
 	# Z7's malformed policy makes every escalate run exit 65 by design
 	# (t_escalate.sh covers it); here a run that completes exits 0.
 	PGDATABASE=base_all fq -c "UPDATE vigil.zones SET escalation_policy = NULL
@@ -95,11 +97,12 @@ make_media() {
 }
 
 # ---------------------------------------------------------------------------
-# Jobs: base database and command line (an array JOBCMD) of each.
+# Jobs: base database and command line (an array JOBCMD) of each. expire-w4
+# and enforce-w4 are vigil-expire and vigil-enforce with --workers 4.
 
 base_of() {
 	case $1 in
-	enforce) echo base_enforce ;;
+	enforce | enforce-w4) echo base_enforce ;;
 	*) echo base_all ;;
 	esac
 }
@@ -111,6 +114,9 @@ set_jobcmd() {
 	case $1 in
 	expire) JOBCMD=(vigil-expire -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs") ;;
 	enforce) JOBCMD=(vigil-enforce -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs") ;;
+	# four sessions claiming batches: a kill lands with several in flight
+	expire-w4) JOBCMD=(vigil-expire -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs" --workers 4) ;;
+	enforce-w4) JOBCMD=(vigil-enforce -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs" --workers 4) ;;
 	escalate) JOBCMD=(vigil-escalate -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs") ;;
 	retain) JOBCMD=(vigil-retain -q -c "$CONF" --as-of "$AS_OF" --batch-size "$bs") ;;
 	export) JOBCMD=(vigil-export -q -c "$CONF" --as-of "$AS_OF" --case "$CASE_ID" --key "$WORK/key.pem"
@@ -183,7 +189,7 @@ state_digest() {
 		sql="$sql SELECT '$c', md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')), count(*)
 			FROM ($(component_sql "$c")) t"
 	done
-	fq -F ' ' -d "$1" -c "$sql"
+	fq -F ' ' -d "$1" -c "SELECT * FROM ($sql) d ORDER BY 1"
 }
 
 # component_rows DB NAME: the component's rows, sorted, for a diff.

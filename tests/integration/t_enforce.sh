@@ -145,7 +145,7 @@ for _ in $(seq 50); do
 done
 exits 75 "another run holding the lock: exit 75" vigil-enforce --as-of $AS_OF
 like "$ERR" "another vigil-enforce run holds the lock" "the message says the lock is held"
-kill "$holder" 2>/dev/null
+q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
 wait "$holder" 2>/dev/null
 
 # --- as a vigil_jobs member ---------------------------------------------------------
@@ -234,6 +234,11 @@ for trial in $(seq "$trials"); do
 	sleep "0.$(printf '%03d' $((RANDOM % 700 + 50)))"
 	if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
 	wait "$pid" 2>/dev/null
+	# the server drops the dead session (and its lock) once its statement ends
+	for _ in $(seq 100); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" = 0 ] && break
+		sleep 0.1
+	done
 	[ $((trial % 2)) = 0 ] || continue
 	run vigil-enforce --as-of $AS_OF --batch-size 150
 	if [ "$RC" = 0 ] && [ "$(state)" = "$ref_queue" ] && [ "$(chain_ok)" = 0 ] && [ "$(conflicts_keyed)" = 0 ]; then
