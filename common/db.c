@@ -41,14 +41,20 @@ connect_failure_code(const char *msg)
 	return VIGIL_EXIT_UNAVAILABLE;
 }
 
-/* The first line of libpq's message, without "connection to server ... failed: ". */
+/* The first line of libpq's message, without "connection to server ... failed: "
+ * and without the server's severity ("FATAL:  terminating connection due to
+ * administrator command", what a session gets when the server restarts). */
 static void
 short_message(const char *msg, char *out, size_t outsize)
 {
 	const char *p = strstr(msg, "failed: ");
+	static const char *const severities[] = {"FATAL:  ", "PANIC:  ", "ERROR:  "};
 
 	if (p)
 		msg = p + strlen("failed: ");
+	for (size_t k = 0; k < sizeof(severities) / sizeof(severities[0]); k++)
+		if (strncmp(msg, severities[k], strlen(severities[k])) == 0)
+			msg += strlen(severities[k]);
 	snprintf(out, outsize, "%s", msg);
 	out[strcspn(out, "\n")] = '\0';
 }

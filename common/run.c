@@ -158,18 +158,37 @@ vigil_run_begin(vigil_run *run, const char *prog, const vigil_config *cfg,
 	if (run->dry_run)
 		return 0;
 
+	/*
+	 * We hold the lock, so a run of this job still `running` belongs to a
+	 * process that died. Its committed batches are accounted for in the
+	 * ledger by a job.abandoned entry carrying its last checkpoint
+	 * (vigil_run_checkpoint), in the same transaction as the status change.
+	 */
 	const char *job[] = {run->job};
+	rc = vigil_db_exec(run->conn, "begin a transaction", "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, err);
+	if (rc)
+		return rc;
 	PGresult *res = vigil_db_query(run->conn, "mark stale runs abandoned",
-								   "UPDATE vigil.job_runs SET status = 'abandoned', finished_at = now(), "
+								   "WITH stale AS (UPDATE vigil.job_runs SET status = 'abandoned', finished_at = now(), "
 								   "error = coalesce(error, 'the process ended without recording an outcome') "
-								   "WHERE job = $1 AND status = 'running' RETURNING id",
-								   1, job, PGRES_TUPLES_OK, err);
-	if (res == NULL)
+								   "WHERE job = $1 AND status = 'running' RETURNING id, job, as_of, counts), "
+								   "led AS (INSERT INTO vigil.ledger (event_type, entity_type, entity_id, actor, run_id, payload) "
+								   "SELECT 'job.abandoned', 'job_run', id::text, $2, id, jsonb_build_object('job', job, "
+								   "'status', 'abandoned', 'as_of', as_of, 'checkpoint', coalesce(counts, '{}'::jsonb)) "
+								   "FROM stale ORDER BY stale.id RETURNING seq) "
+								   "SELECT id FROM stale ORDER BY id",
+								   2, (const char *const[]) {job[0], prog}, PGRES_TUPLES_OK, err);
+	if (res == NULL) {
+		vigil_db_rollback(run->conn);
 		return err->code;
+	}
 	for (int i = 0; i < PQntuples(res); i++)
 		vigil_log(VIGIL_LOG_WARNING, "run %s of %s ended without recording an outcome; marked abandoned",
 				  PQgetvalue(res, i, 0), prog);
 	PQclear(res);
+	rc = vigil_db_commit(run->conn, err);
+	if (rc)
+		return rc;
 
 	gethostname(host, sizeof(host) - 1);
 	snprintf(pid, sizeof(pid), "%d", (int) getpid());
@@ -182,6 +201,19 @@ vigil_run_begin(vigil_run *run, const char *prog, const vigil_config *cfg,
 		return rc;
 	run->id = strtoll(value, NULL, 10);
 	return 0;
+}
+
+int
+vigil_run_checkpoint(vigil_run *run, const char *progress_json, vigil_error *err)
+{
+	char id[24];
+
+	if (run->id <= 0)
+		return 0;
+	snprintf(id, sizeof(id), "%lld", (long long) run->id);
+	return vigil_db_exec(run->conn, "record the run's progress",
+						 "UPDATE vigil.job_runs SET counts = $2::jsonb WHERE id = $1::bigint", 2,
+						 (const char *const[]) {id, progress_json}, err);
 }
 
 static vigil_count *

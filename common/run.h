@@ -4,7 +4,8 @@
  *	vigil_run_begin   connect, resolve --as-of (default: the database's now()),
  *	                  take the job's session advisory lock (held: 75), mark
  *	                  runs of this job left `running` as `abandoned` (we hold
- *	                  the lock, so their process is gone), insert the
+ *	                  the lock, so their process is gone) with a
+ *	                  job.abandoned ledger entry each, insert the
  *	                  job_runs row (`running`), catch SIGINT/SIGTERM
  *	... the job works in batches, checking vigil_run_interrupted() between
  *	    them and adding to its counts with vigil_run_count ...
@@ -62,6 +63,16 @@ int vigil_run_begin(vigil_run *run, const char *prog, const vigil_config *cfg,
 /* Adds delta to the count `name`, creating it (at 0) on first use. Declare
  * every count with delta 0 at the start so the summary always shows it. */
 void vigil_run_count(vigil_run *run, const char *name, int64_t delta);
+
+/*
+ * Records progress_json (a JSON object) as the run's counts, in the caller's
+ * open transaction: call it in the transaction of each batch whose changes
+ * are not yet described by a ledger entry. If the process then dies, the
+ * next run of the job marks this one abandoned and appends a job.abandoned
+ * ledger entry carrying this checkpoint, so no committed change is left
+ * without a ledger record. No-op in a dry run. Returns 0 or an exit code.
+ */
+int vigil_run_checkpoint(vigil_run *run, const char *progress_json, vigil_error *err);
 
 /* The current value of a count (0 if unknown). */
 int64_t vigil_run_get_count(const vigil_run *run, const char *name);

@@ -520,12 +520,24 @@ purge_policy(vigil_run *run, policy *p, int64_t *max_batch_ms, vigil_error *err)
 		PQclear(res);
 		p->deleted += deleted;
 		last = deleted < limit;
-		if (last && p->deleted > 0) {
+		if (last && p->deleted > 0)
 			rc = append_purged(run, p, true, err);
-			if (rc) {
-				p->deleted -= deleted;
-				goto fail;
-			}
+		else if (deleted > 0) {
+			/* Not yet described by retention.purged: checkpoint the count in
+			 * this batch's transaction, so a kill -9 before the policy's
+			 * entry still leaves a ledger record (job.abandoned) of it. */
+			vigil_buf progress = {0};
+
+			vigil_buf_puts(&progress, "{\"policy\": ");
+			vigil_buf_json_string(&progress, p->table);
+			vigil_buf_printf(&progress, ", \"cutoff\": \"%s\", \"deleted\": %lld}", p->cutoff,
+							 (long long) p->deleted);
+			rc = vigil_run_checkpoint(run, progress.data, err);
+			vigil_buf_free(&progress);
+		}
+		if (rc) {
+			p->deleted -= deleted;
+			goto fail;
 		}
 		rc = vigil_db_commit(run->conn, err);
 		if (rc) {

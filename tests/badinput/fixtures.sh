@@ -5,7 +5,8 @@
 #                       wrong types, out-of-range values, a BOM, a directory
 #   $TMP/mig/*/         copies of sql/migrations with one defect each: a gap,
 #                       a duplicate number, a bad name, a BOM, CRLF line ends,
-#                       an edit, a missing file, an SQL error, a COMMIT
+#                       an edit, a missing file, an SQL error, a COMMIT,
+#                       a NUL byte (new files take the number after the last)
 #   $TMP/keys/          a signing key and its public key, the same key with
 #                       mode 0644, garbage, an RSA key, another Ed25519 key
 #   $TMP/good.zip       vigil-export of case AC1 of the fixture (as-of
@@ -20,7 +21,7 @@ make_fixtures() {
 	mkdir -p "$c" "$m" "$k" "$TMP/out" || return 1
 
 	# -- configuration files
-	printf 'database: { connect_timeout_s = 2; };\n' > "$c/fast.conf"
+	printf 'database: { connect_timeout_s = 1; };\n' > "$c/fast.conf"
 	printf 'database: { connect_timeout_s = 2;\n  conninfo = "dbname=x" \n' > "$c/syntax.conf"
 	printf 'database: { connect_timeout_s = 2; };\nbogus = 1;\n' > "$c/unknown.conf"
 	printf 'jobs: {\n  expire: { warn_dayz = [ 30 ]; };\n};\n' > "$c/unknown-nested.conf"
@@ -59,14 +60,20 @@ make_fixtures() {
 		{ printf '\357\273\277'; cat "$f"; } > "$m/bom/$(basename "$f")"; done
 	copy_migrations crlf && for f in "$src"/*.sql; do sed 's/$/\r/' "$f" > "$m/crlf/$(basename "$f")"; done
 	copy_migrations edit && echo "-- an edit after the file was applied" >> "$(ls "$m"/edit/0005_*.sql)"
-	copy_migrations missing && rm "$m"/missing/0006_*.sql
+	# the next number after the last shipped migration, whatever it is
+	local next last_file
+	next=$(printf '%04d' $((10#$LAST_MIGRATION + 1)))
+	last_file=$(ls "$src"/[0-9]*.sql | tail -n 1)
 	copy_migrations sqlerr && printf 'CREATE TABLE vigil.half_done (id int);\nSELEC 1;\n' \
-		> "$m/sqlerr/0008_broken.sql"
+		> "$m/sqlerr/${next}_broken.sql"
 	copy_migrations runerr && printf 'CREATE TABLE vigil.half_done (id int);\nSELECT 1 / 0;\n' \
-		> "$m/runerr/0008_divide.sql"
+		> "$m/runerr/${next}_divide.sql"
 	copy_migrations commit && printf 'CREATE TABLE vigil.escaped (id int);\nCOMMIT;\nSELECT 1 / 0;\n' \
-		> "$m/commit/0008_commit.sql"
-	copy_migrations binary && printf '\000\377\376garbage' > "$m/binary/0008_binary.sql"
+		> "$m/commit/${next}_commit.sql"
+	copy_migrations nul && printf 'CREATE TABLE vigil.before_nul (id int);\n\000SELECT 1 / 0;\n' \
+		> "$m/nul/${next}_nul_byte.sql"
+	copy_migrations binary && printf '\000\377\376garbage' > "$m/binary/${next}_binary.sql"
+	copy_migrations missing && rm "$m/missing/$(basename "$last_file")"
 	mkdir -p "$m/empty"
 	: > "$m/not-a-dir"
 
@@ -101,5 +108,6 @@ make_fixtures() {
 	CONF=$c MIG=$m KEYS=$k PKG=$TMP/pkg GOOD=$TMP/good.zip MEDIA=$TOP/samples/media
 	CASE1=80000000-0000-4000-8000-000000000001 ASOF=2026-06-01T00:00:00Z
 	export CONF MIG KEYS PKG GOOD MEDIA CASE1 ASOF
-	export LAST=$LAST_MIGRATION
+	LAST=$((10#$LAST_MIGRATION)) NEXT=$next PREV=$(printf '%04d' $((10#$LAST_MIGRATION - 1)))
+	export LAST NEXT PREV
 }

@@ -65,7 +65,8 @@ build_bases() {
 	make_media base_all || return 1
 	PGDATABASE=base_all fq -c "VACUUM ANALYZE" >/dev/null
 	clone base_enforce base_all
-	PGDATABASE=base_enforce vigil-expire -q -c "$CONF" --as-of "$AS_OF" || return 1
+	PGDATABASE=base_enforce vigil-expire -q -c "$CONF" --as-of "$AS_OF" 2>"$WORK/base_enforce.log" || {
+		cat "$WORK/base_enforce.log" >&2; return 1; }
 	PGDATABASE=base_enforce fq -c "VACUUM ANALYZE" >/dev/null
 	vigil-export -q --generate-key "$WORK/key.pem" >/dev/null || return 1
 }

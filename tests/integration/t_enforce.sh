@@ -228,12 +228,15 @@ trials=${KILL_TRIALS:-8}
 RANDOM=1717
 clone ${_tname}_kill
 killed=0
+abandoned=0
 for trial in $(seq "$trials"); do
 	vigil-enforce --as-of $AS_OF --batch-size 150 >/dev/null 2>&1 &
 	pid=$!
-	sleep "0.$(printf '%03d' $((RANDOM % 700 + 50)))"
-	if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
+	sleep "0.$(printf '%03d' $((RANDOM % 700 + 150)))"
+	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	# 137: killed by SIGKILL (a run that had already finished is not counted)
+	[ $? = 137 ] && killed=$((killed + 1))
 	# the server drops the dead session (and its lock) once its statement ends
 	for _ in $(seq 100); do
 		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" = 0 ] && break
@@ -246,8 +249,14 @@ for trial in $(seq "$trials"); do
 	else
 		fail "kill -9 trial $trial: the rerun ends in the reference state" "rc=$RC err=$ERR" "state $(state)" "want  $ref_queue"
 	fi
+	abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
 	clone ${_tname}_kill
 done
+run vigil-enforce --as-of $AS_OF --batch-size 150
+is "$RC" "0" "final rerun after the last kill exits 0"
+is "$(state)" "$ref_queue" "final rerun ends in the reference state"
+abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
 like "$killed" "^[1-9]" "the process was killed mid-run in $killed of $trials trials"
+is "$abandoned" "$killed" "every killed run is marked abandoned by the next run"
 
 done_testing

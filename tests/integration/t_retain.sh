@@ -165,8 +165,9 @@ like "$ERR" "lock_timeouts=[1-4] " "lock timeout: at least one retry with a halv
 is "$(q "SELECT count(*) FROM vigil.audit_trails")" 0 "lock timeout: every expired row deleted in the end"
 
 # A row another session has locked: skipped by a role that may lock rows
-# (FOR UPDATE SKIP LOCKED needs UPDATE privilege); a vigil_jobs member has only
-# DELETE, so its batches wait for the row, time out, halve down to the row.
+# (FOR UPDATE SKIP LOCKED needs UPDATE privilege: migration 0008 grants
+# vigil_jobs UPDATE on the id column for that); a role with only DELETE waits
+# for the row, times out, and halves down to the row.
 lock_row() {
 	psql -X -q -c "BEGIN; SELECT 1 FROM vigil.audit_trails WHERE message_id = 'r-6' FOR UPDATE; SELECT pg_sleep(30)" >/dev/null 2>&1 &
 	holder=$!
@@ -188,7 +189,15 @@ unlock_row
 q "DELETE FROM vigil.audit_trails; INSERT INTO vigil.audit_trails (message_id, \"timestamp\")
 	SELECT 'r-' || g, '2026-05-01T00:00:00Z'::timestamptz + make_interval(mins => g) FROM generate_series(1, 10) g" >/dev/null
 lock_row
-exits 75 "locked row: a vigil_jobs member waits, halves, and gives up at the row" \
+exits 0 "locked row: a vigil_jobs member skips it too (FOR UPDATE SKIP LOCKED)" \
+	$P -d "dbname=$PGDATABASE $JOBS" -c "$TMP/lock.conf" --policy audit_trails --batch-size 4 --as-of $REF
+is "$(q "SELECT string_agg(message_id, ' ') FROM vigil.audit_trails")" "r-6" "locked row: a vigil_jobs member deletes every other expired row"
+unlock_row
+q "DELETE FROM vigil.audit_trails; INSERT INTO vigil.audit_trails (message_id, \"timestamp\")
+	SELECT 'r-' || g, '2026-05-01T00:00:00Z'::timestamptz + make_interval(mins => g) FROM generate_series(1, 10) g" >/dev/null
+q "REVOKE UPDATE (id) ON vigil.audit_trails FROM vigil_jobs" >/dev/null
+lock_row
+exits 75 "locked row: a role without UPDATE waits, halves, and gives up at the row" \
 	$P -d "dbname=$PGDATABASE $JOBS" -c "$TMP/lock.conf" --policy audit_trails --batch-size 4 --as-of $REF
 like "$ERR" "deleted=5 .*lock_timeouts=2 " "locked row: the rows before it deleted, two halvings (4 → 2 → 1)"
 is "$(q "SELECT string_agg(message_id, ' ' ORDER BY \"timestamp\") FROM vigil.audit_trails")" "r-6 r-7 r-8 r-9 r-10" "locked row: the rows from it on are left"
@@ -197,6 +206,7 @@ is "$(q "SELECT payload->>'deleted' || ':' || (payload->>'complete') FROM vigil.
 unlock_row
 exits 0 "locked row: the next run purges the rest" $P -d "dbname=$PGDATABASE $JOBS" -c "$TMP/lock.conf" --policy audit_trails --batch-size 4 --as-of $REF
 is "$(q "SELECT count(*) FROM vigil.audit_trails")" 0 "locked row: nothing left"
+q "GRANT UPDATE (id) ON vigil.audit_trails TO vigil_jobs" >/dev/null
 
 # --- refused policies: evidence tables, bad columns, no id key, no privilege ------
 newdb retain_refuse

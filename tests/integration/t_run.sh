@@ -123,6 +123,8 @@ is "$(q "SELECT status, finished_at IS NOT NULL, error FROM vigil.job_runs WHERE
 	"abandoned|t|the process ended without recording an outcome" "the killed run is marked abandoned"
 like "$ERR" "warning vigil-testjob run $KILLED_ID of vigil-testjob ended without recording an outcome; marked abandoned" \
 	"the next run says so"
+is "$(q "SELECT count(*) || ':' || min(payload->>'status') FROM vigil.ledger WHERE event_type = 'job.abandoned'
+	AND entity_id = '$KILLED_ID' AND run_id = $KILLED_ID")" "1:abandoned" "the abandoned run gets one job.abandoned ledger entry"
 is "$(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'running'")" 0 "no run is left running"
 
 # --- SIGTERM mid-run ------------------------------------------------------------
