@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,9 +456,14 @@ vigil_config_load(vigil_config *cfg, const char *path, vigil_error *err)
 		else
 			return 0;
 	}
-	FILE *fp = fopen(path, "r");
+	/* O_NONBLOCK: a FIFO must not block the open; it is refused below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	FILE *fp = fd >= 0 ? fdopen(fd, "r") : NULL;
 	if (fp == NULL) {
 		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
 		int code = (e == ENOENT && explicit) ? VIGIL_EXIT_NOINPUT :
 			e == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_CONFIG;
 		vigil_error_set(err, code, "cannot open configuration file %s: %s", path, strerror(e));

@@ -5,9 +5,11 @@
  * expanded as dbname, fallback_application_name is the program's name), sets
  * a safe search_path (pg_catalog, vigil, pg_temp: nothing a less trusted role
  * can create objects in comes first) and the statement and lock timeouts of
- * the configuration. A server that cannot be reached is retried with
+ * the configuration, UTC, and JIT off (batch statements are short). A server
+ * that cannot be reached is retried with
  * exponential backoff for database.connect_timeout_s, then the caller gets
- * 69; an authentication failure is not retried (77).
+ * 69; an authentication failure is not retried (77). Server notices are
+ * logged with vigil_log ("the server said: ..."), never printed raw.
  *
  * The query helpers take the purpose of the query ("mark stale runs
  * abandoned"), check the exact result status, and on failure fill err with

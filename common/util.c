@@ -431,12 +431,19 @@ int
 vigil_read_file(const char *path, vigil_buf *out, vigil_error *err)
 {
 	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer forever; it is
+	 * refused below, and reads of a regular file never block anyway */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		int code = errno == ENOENT ? VIGIL_EXIT_NOINPUT :
 			errno == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_NOINPUT;
 		return vigil_error_set(err, code, "cannot open %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return vigil_error_set(err, VIGIL_EXIT_NOINPUT, "cannot read %s: not a regular file", path);
 	}
 	vigil_buf_reset(out);
 	for (;;) {

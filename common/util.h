@@ -50,8 +50,9 @@ void vigil_hex(const unsigned char *data, size_t n, char *out);
 /* Parses 2n hex digits (an optional leading "\\x" is skipped) into out. */
 int vigil_unhex(const char *hex, unsigned char *out, size_t n);
 
-/* Reads a whole (small) file into a NUL-terminated buffer. Returns 0, or an
- * exit code with err filled (66 when missing, 77 when not readable). */
+/* Reads a whole (small) regular file into a NUL-terminated buffer. Returns
+ * 0, or an exit code with err filled (66 when missing or not a regular file,
+ * such as a directory or a FIFO; 77 when not readable). */
 int vigil_read_file(const char *path, vigil_buf *out, vigil_error *err);
 
 #endif

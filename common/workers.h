@@ -68,8 +68,9 @@ void vigil_array_from_column(vigil_buf *b, const PGresult *res, int col);
  * made once per session and kept: made while the statistics say the ledger
  * is nearly empty (a fresh or just analysed database), it is a sequential
  * scan and sort, repeated for every appended row, and a batch of n entries
- * costs O(n * ledger size). Call it in the batch's transaction right before
- * a set-based ledger INSERT. Returns 0 or an exit code with err filled.
+ * costs O(n * ledger size). Call it in the batch's transaction before a
+ * set-based ledger INSERT; it holds for every later statement of that
+ * transaction. Returns 0 or an exit code with err filled.
  */
 int vigil_ledger_plan_guard(PGconn *conn, vigil_error *err);
 

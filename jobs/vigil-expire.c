@@ -170,6 +170,7 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 	rc = vigil_db_begin(conn, err);
 	if (rc)
 		return rc;
+	/* the claim, the update and the ledger trigger on their indexes */
 	rc = vigil_ledger_plan_guard(conn, err);
 	if (rc)
 		goto done;
@@ -236,7 +237,8 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 	}
 	vigil_pool_count(pool, "expired", nclaimed);
 	vigil_pool_count(pool, "batches", 1);
-	vigil_log(VIGIL_LOG_DEBUG, "expired %d certifications up to %s", nclaimed, ctx->cursor_date);
+	vigil_log(VIGIL_LOG_DEBUG, "expired %d certifications due up to %s", nclaimed,
+			  PQgetvalue(claimed, nclaimed - 1, 3));
 	/* a short batch reached the end of the due range */
 	*more = nclaimed == atoi(ctx->limit);
 

@@ -173,12 +173,20 @@ component_sql() {
 	verification_tokens) echo "SELECT id, revoked_at FROM vigil.verification_tokens" ;;
 	audit_exports) echo "SELECT audit_case_id, as_of, encode(package_sha256, 'hex'), encode(manifest_sha256, 'hex'),
 		key_fingerprint, file_name, byte_size FROM vigil.audit_exports" ;;
-	# the multiset of events: one per transition, never two
+	# the multiset of events: one per transition, never two. Run records
+	# (job.finished, job.abandoned) differ with the number of runs; what an
+	# abandoned run did is checked by ledger_purged and compare_state.
 	ledger) echo "SELECT event_type, entity_type, entity_id, count(*) FROM vigil.ledger
-		WHERE event_type <> 'job.finished' AND event_type NOT LIKE 'schema.%' GROUP BY 1, 2, 3" ;;
-	# every purged row accounted for by some retention.purged entry
-	ledger_purged) echo "SELECT entity_id, sum((payload->>'deleted')::bigint) FROM vigil.ledger
-		WHERE event_type = 'retention.purged' GROUP BY 1" ;;
+		WHERE event_type NOT LIKE 'job.%' AND event_type NOT LIKE 'schema.%' GROUP BY 1, 2, 3" ;;
+	# every purged row accounted for in the ledger: by a retention.purged
+	# entry, or by the checkpoint of a run killed before it wrote one
+	# (job.abandoned, common/run.c)
+	ledger_purged) echo "SELECT policy, sum(deleted) FROM (
+		SELECT entity_id AS policy, (payload->>'deleted')::bigint AS deleted FROM vigil.ledger
+		WHERE event_type = 'retention.purged'
+		UNION ALL
+		SELECT payload->'checkpoint'->>'policy', (payload->'checkpoint'->>'deleted')::bigint FROM vigil.ledger
+		WHERE event_type = 'job.abandoned' AND payload->'checkpoint' ? 'policy') p GROUP BY 1" ;;
 	esac
 }
 

@@ -48,6 +48,13 @@ __lsan_default_suppressions(void)
 	return "leak:strbuf_append\nleak:libconfig_yylex\n";
 }
 
+const char *__lsan_default_options(void);
+const char *
+__lsan_default_options(void)
+{
+	return "print_suppressions=0";
+}
+
 /* The input being run, named when a check aborts. */
 static const char *current_input;
 
