@@ -143,7 +143,8 @@ vigil_migrations_load(vigil_migration_set *set, const char *dir, vigil_error *er
 		names[nnames++] = vigil_strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nnames, sizeof(*names), cmp_name);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof(*names), cmp_name);
 
 	set->items = vigil_malloc((nnames ? nnames : 1) * sizeof(*set->items));
 	for (size_t i = 0; i < nnames; i++) {

@@ -267,7 +267,7 @@ static int
 resolve_green(vigil_run *run, vigil_error *err)
 {
 	char batch[16], run_id[24];
-	int rc = 0;
+	int rc;
 
 	snprintf(batch, sizeof(batch), "%d", run->cfg->jobs.batch_size);
 	snprintf(run_id, sizeof(run_id), "%lld", (long long) run->id);
@@ -302,7 +302,7 @@ static int
 escalate_due(vigil_run *run, vigil_error *err)
 {
 	char batch[16], run_id[24];
-	int rc = 0;
+	int rc;
 
 	snprintf(batch, sizeof(batch), "%d", run->cfg->jobs.batch_size);
 	snprintf(run_id, sizeof(run_id), "%lld", (long long) run->id);

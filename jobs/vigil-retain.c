@@ -459,7 +459,7 @@ purge_policy(vigil_run *run, policy *p, int64_t *max_batch_ms, vigil_error *err)
 {
 	char lower[64] = "-infinity", limit_text[16], lock_ms[16];
 	int limit = run->cfg->jobs.batch_size;
-	int64_t to_delete;
+	int64_t to_delete = 0;
 	int rc = 0;
 
 	snprintf(lock_ms, sizeof(lock_ms), "%d", run->cfg->retain.lock_timeout_ms);

@@ -72,3 +72,7 @@ valgrind-demo: all
 		for f in $$bad; do echo "== $$f"; cat $$f; done; \
 		echo "valgrind-demo: failed"; exit 1; \
 	fi
+
+# cppcheck is fast (seconds): every `make test` runs it. clang-tidy takes
+# minutes on this machine, so it runs with `make lint` only.
+CHECKS += lint-cppcheck
