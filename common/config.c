@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libconfig.h>
@@ -415,18 +416,90 @@ include_error(const char *file, int line, vigil_error *err)
 	return VIGIL_EXIT_CONFIG;
 }
 
-/* Refuses text holding an @include line; returns 0 or 78. */
+/*
+ * libconfig 1.5 keeps a plain integer literal in 32 bits and silently wraps
+ * a larger one (batch_size = 4294967297 loads as 1). Every integer setting
+ * of vigil fits in 32 bits, so a literal beyond INT32_MAX is refused here
+ * with its line, before libconfig sees it. Strings and comments are skipped.
+ */
+static int
+check_int_literals(const char *text, const char *file, vigil_error *err)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			line++;
+		else if (*p == '"') {
+			for (p++; *p && *p != '"'; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (*p == '\n')
+					line++;
+			}
+			if (!*p)
+				break;
+		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (*p == '/' && p[1] == '*') {
+			for (p += 2; *p && !(*p == '*' && p[1] == '/'); p++)
+				if (*p == '\n')
+					line++;
+			if (!*p)
+				break;
+			p++;
+		} else if (*p >= '0' && *p <= '9' && (p == text || !(isalnum((unsigned char) p[-1]) ||
+																  p[-1] == '_' || p[-1] == '.'))) {
+			const char *start = p;
+			bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+			unsigned long long v = 0;
+			bool over = false;
+
+			p += hex ? 2 : 0;
+			for (; hex ? isxdigit((unsigned char) *p) : isdigit((unsigned char) *p); p++) {
+				unsigned d = isdigit((unsigned char) *p) ? (unsigned) (*p - '0') :
+					(unsigned) (tolower((unsigned char) *p) - 'a' + 10);
+				if (v > (0xFFFFFFFFFFFFFFFFull - d) / (hex ? 16 : 10))
+					over = true;
+				else
+					v = v * (hex ? 16 : 10) + d;
+			}
+			/* a float (1.5, 1e9) or an explicit 64-bit literal (10L) is libconfig's to judge */
+			if (*p == '.' || *p == 'e' || *p == 'E' || *p == 'L')
+				continue;
+			if (over || v > 2147483647ull)
+				return vigil_error_set(err, VIGIL_EXIT_CONFIG, "%s:%d: integer %.*s is out of range", file, line,
+									   (int) (p - start), start);
+			p--;
+		}
+	}
+	return 0;
+}
+
+/* Refuses text holding an @include line or an oversized integer; returns 0 or 78. */
 static int
 check_no_include(const char *text, const char *file, vigil_error *err)
 {
-	for (int line = 1; text; line++) {
+	for (int line = 1, done = 0; text && !done; line++) {
+		const char *nl = strchr(text, '\n');
+
 		if (is_include(text))
 			return include_error(file, line, err);
-		text = strchr(text, '\n');
-		if (text)
-			text++;
+		if (nl)
+			text = nl + 1;
+		else
+			done = 1;
 	}
 	return 0;
+}
+
+static int
+prescan(const char *text, const char *file, vigil_error *err)
+{
+	int rc = check_no_include(text, file, err);
+
+	return rc ? rc : check_int_literals(text, file, err);
 }
 
 static int
@@ -480,27 +553,32 @@ vigil_config_load(vigil_config *cfg, const char *path, vigil_error *err)
 		return VIGIL_EXIT_CONFIG;
 	}
 	{
-		char *line = NULL;
-		size_t cap = 0;
+		/* read it whole: the prescan and the parse see the same bytes */
+		vigil_buf text = {0};
+		char chunk[8192];
+		size_t n;
 
-		rc = 0;
-		for (int n = 1; rc == 0 && getline(&line, &cap, fp) > 0; n++)
-			if (is_include(line))
-				rc = include_error(path, n, err);
-		free(line);
-		if (rc) {
-			fclose(fp);
-			return rc;
+		while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			vigil_buf_append(&text, chunk, n);
+		vigil_buf_append(&text, "", 0);
+		if (ferror(fp)) {
+			rc = vigil_error_set(err, VIGIL_EXIT_CONFIG, "cannot read configuration file %s: %s", path,
+								 strerror(errno));
+		} else if (strlen(text.data) != text.len) {
+			rc = vigil_error_set(err, VIGIL_EXIT_CONFIG, "%s: contains a NUL byte: not a configuration file", path);
+		} else
+			rc = prescan(text.data, path, err);
+		config_init(&cf);
+		if (rc == 0) {
+			if (!config_read_string(&cf, text.data))
+				rc = parse_error(&cf, path, err);
+			else {
+				rc = load(cfg, &cf, path, err);
+				if (rc == 0)
+					cfg->path = vigil_strdup(path);
+			}
 		}
-		rewind(fp);
-	}
-	config_init(&cf);
-	if (!config_read(&cf, fp)) {
-		rc = parse_error(&cf, path, err);
-	} else {
-		rc = load(cfg, &cf, path, err);
-		if (rc == 0)
-			cfg->path = vigil_strdup(path);
+		vigil_buf_free(&text);
 	}
 	fclose(fp);
 	config_destroy(&cf);
@@ -515,7 +593,7 @@ vigil_config_load_string(vigil_config *cfg, const char *text, const char *name,
 	int rc;
 
 	vigil_config_defaults(cfg);
-	rc = check_no_include(text, name, err);
+	rc = prescan(text, name, err);
 	if (rc)
 		return rc;
 	config_init(&cf);

@@ -11,8 +11,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
+#include "sqllint.h"
 #include "util.h"
 
 int
@@ -64,6 +66,103 @@ vigil_migration_normalize(char *text, size_t len)
 	return out;
 }
 
+/* Length of the UTF-8 sequence at p (at most n bytes), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t want;
+	unsigned min;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xE0) == 0xC0)
+		want = 2, min = 0x80, cp = p[0] & 0x1F;
+	else if ((p[0] & 0xF0) == 0xE0)
+		want = 3, min = 0x800, cp = p[0] & 0x0F;
+	else if ((p[0] & 0xF8) == 0xF0)
+		want = 4, min = 0x10000, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (want > n)
+		return 0;
+	for (size_t i = 1; i < want; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return want;
+}
+
+static bool
+word_is(const vigil_sql_token *t, const char *w)
+{
+	return t->type == VIGIL_TOK_WORD && strlen(w) == t->len && strncasecmp(t->start, w, t->len) == 0;
+}
+
+/*
+ * A migration runs inside the transaction vigil-migrate opens around it, so
+ * a file must be UTF-8 text (a NUL byte would silently cut the SQL libpq
+ * sends) and must not end or nest that transaction itself: a COMMIT inside
+ * the file would make everything before it permanent even when a later
+ * statement fails.
+ */
+static int
+check_text(const vigil_migration *m, vigil_error *err)
+{
+	const unsigned char *p = (const unsigned char *) m->sql;
+	static const char *const txn[] = {
+		"begin", "commit", "rollback", "end", "abort", "start", "savepoint", "release", "prepare", NULL,
+	};
+	vigil_sql_token *toks;
+	size_t ntok;
+	int line = 1;
+	bool first = true;
+
+	for (size_t i = 0; i < m->sql_len;) {
+		size_t l;
+
+		if (p[i] == '\0')
+			return vigil_error_set(err, VIGIL_EXIT_DATAERR, "migration %s, line %d: contains a NUL byte; "
+								   "a migration must be UTF-8 text", m->path, line);
+		l = utf8_len(p + i, m->sql_len - i);
+		if (l == 0)
+			return vigil_error_set(err, VIGIL_EXIT_DATAERR, "migration %s, line %d: not valid UTF-8; "
+								   "a migration must be UTF-8 text", m->path, line);
+		if (p[i] == '\n')
+			line++;
+		i += l;
+	}
+	toks = vigil_sql_tokenize(m->sql, &ntok);
+	for (size_t i = 0; i < ntok; i++) {
+		const vigil_sql_token *t = &toks[i];
+
+		if (t->type == VIGIL_TOK_COMMENT)
+			continue;
+		if (t->type == VIGIL_TOK_PUNCT && t->len == 1 && t->start[0] == ';') {
+			first = true;
+			continue;
+		}
+		if (first) {
+			for (int k = 0; txn[k]; k++)
+				if (word_is(t, txn[k]) && !(k == 8 && !(i + 1 < ntok && word_is(&toks[i + 1], "transaction")))) {
+					int rc = vigil_error_set(err, VIGIL_EXIT_DATAERR,
+											 "migration %s, line %d: %.*s controls the transaction; vigil-migrate "
+											 "runs each file in its own transaction", m->path, t->line,
+											 (int) t->len, t->start);
+					vigil_error_hint(err, "remove the statement: a migration must not BEGIN, COMMIT or ROLLBACK");
+					free(toks);
+					return rc;
+				}
+		}
+		first = false;
+	}
+	free(toks);
+	return 0;
+}
+
 int
 vigil_migration_read(vigil_migration *m, const char *path, vigil_error *err)
 {
@@ -87,7 +186,7 @@ vigil_migration_read(vigil_migration *m, const char *path, vigil_error *err)
 		m->version = 0;
 		m->name = NULL;
 	}
-	return 0;
+	return check_text(m, err);
 }
 
 void

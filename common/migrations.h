@@ -51,7 +51,9 @@ size_t vigil_migration_normalize(char *text, size_t len);
 /*
  * Reads one file, normalises it and fills m (path, file, sql, checksum;
  * version and name too when the file name follows the rule, else version 0
- * and name NULL). Returns 0, or 66/77 with err filled. Free with
+ * and name NULL). Returns 0, or 66/77 with err filled, or 65 when the text
+ * holds a NUL byte, is not UTF-8, or has a statement that controls the
+ * transaction (BEGIN, COMMIT, ROLLBACK, ...). Free with
  * vigil_migration_free.
  */
 int vigil_migration_read(vigil_migration *m, const char *path, vigil_error *err);

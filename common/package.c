@@ -877,6 +877,19 @@ read_entry(checker *c, zip_t *za, zip_int64_t i, unsigned char *buf)
 		problem(c, e->name, "tag file larger than %d bytes", TAG_FILE_MAX);
 		goto done;
 	}
+	{
+		/* A declared size that differs from what the data holds is a
+		 * forged header (the zip-bomb shape): libzip reads what is there. */
+		zip_stat_t st;
+
+		zip_stat_init(&st);
+		if (zip_stat_index(za, (zip_uint64_t) i, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
+			st.size != e->size) {
+			problem(c, e->name, "declared size %llu bytes but holds %llu", (unsigned long long) st.size,
+					(unsigned long long) e->size);
+			goto done;
+		}
+	}
 	vigil_buf_append(&e->content, "", 0);
 	vigil_sha256_final(h, digest);
 	vigil_hex(digest, VIGIL_SHA256_LEN, e->hex);
@@ -1386,7 +1399,7 @@ vigil_package_check_file(const char *path, const vigil_package_check_opts *opts,
 	int fd;
 
 	memset(rep, 0, sizeof(*rep));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return vigil_error_set(err, errno == EACCES ? VIGIL_EXIT_NOPERM : VIGIL_EXIT_NOINPUT,
 							   "cannot open package %s: %s", path, strerror(errno));

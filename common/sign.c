@@ -53,7 +53,7 @@ static int
 open_key_file(const char *path, bool private, vigil_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		vigil_error_set(err, errno == ENOENT ? VIGIL_EXIT_NOINPUT : VIGIL_EXIT_NOPERM,

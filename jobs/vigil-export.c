@@ -585,6 +585,12 @@ export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_
 		free(b);
 	}
 	/* Fail before any work when the target directory is not writable. */
+	struct stat dst;
+	if (stat(dir, &dst) == 0 && !S_ISDIR(dst.st_mode)) {
+		rc = vigil_error_set(err, VIGIL_EXIT_CANTCREAT, "cannot write the package into %s: %s", dir,
+							 strerror(ENOTDIR));
+		goto done;
+	}
 	if (access(dir, W_OK | X_OK) != 0) {
 		rc = vigil_error_set(err, VIGIL_EXIT_CANTCREAT, "cannot write the package into %s: %s", dir,
 							 strerror(errno));

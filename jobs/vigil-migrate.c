@@ -662,7 +662,7 @@ migrate_status(PGconn *conn, const vigil_migration_set *set, vigil_error *err)
 	}
 	problems = check_applied(set, &st, &report, err);
 	if (problems > 0) {
-		fputs(report.data, stderr);
+		fputs(report.data, stdout);   /* the report, like verify's, is output */
 		rc = vigil_error_set(err, VIGIL_EXIT_PROBLEM, "%d problem%s with the applied migrations in %s", problems,
 							 problems == 1 ? "" : "s", set->dir);
 		vigil_error_hint(err, "restore the files as they were applied; put changes in new migrations");

@@ -297,6 +297,12 @@ test_wrong_type(void **state)
 	load_fails("jobs: { batch_size = 0; };\n", 78, "t.conf:1: jobs.batch_size: must be at least 1");
 	load_fails("jobs: { workers = 0; };\n", 78, "t.conf:1: jobs.workers: must be between 1 and 64");
 	load_fails("jobs: { workers = 65; };\n", 78, "t.conf:1: jobs.workers: must be between 1 and 64");
+	/* libconfig 1.5 would wrap these to 32 bits (4294967297 -> 1) */
+	load_fails("# a comment 99999999999\njobs:\n{\n  batch_size = 4294967297;\n};\n", 78,
+			   "t.conf:4: integer 4294967297 is out of range");
+	load_fails("jobs: { batch_size = 0x100000001; };\n", 78, "t.conf:1: integer 0x100000001 is out of range");
+	load_fails("database: { conninfo = \"port=99999999999\"; statement_timeout_ms = 99999999999999; };\n", 78,
+			   "t.conf:1: integer 99999999999999 is out of range");
 
 	vigil_config cfg;
 	load_ok("jobs: { workers = 64; batch_size = 1; };\ndatabase: { connect_timeout_s = 0; };\n", &cfg);
