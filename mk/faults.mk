@@ -6,7 +6,7 @@
 #                           time (printed), FAULTS_SEED=N to replay one
 #   make check-faults-short 8 trials and 1 restart per job with a fixed seed,
 #                           60 % of the data, smaller media, --workers 4 only
-#                           in the concurrency part: about 2.5 minutes;
+#                           in the concurrency part: 1.5 to 2.5 minutes;
 #                           `make test` runs it (CHECKS)
 #
 # Both need every program built; the suite starts its own cluster.
