@@ -16,8 +16,10 @@
  * `vigil-export --generate-key FILE` creates a signing key instead.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -555,6 +557,43 @@ fsync_path(const char *path, bool dir)
 	return rc;
 }
 
+
+/*
+ * An export killed with SIGKILL leaves its temporary file (".NAME.tmp-PID",
+ * and libzip's ".NAME.tmp-PID.XXXXXX" while closing) in the output
+ * directory. Before writing, remove those of the same target whose process
+ * no longer exists; a live process's file (another export to the same
+ * name) is left alone.
+ */
+static void
+remove_stale_temps(const char *dir, const char *base)
+{
+	char *prefix = vigil_asprintf(".%s.tmp-", base);
+	size_t plen = strlen(prefix);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, prefix, plen) != 0)
+			continue;
+		pid = strtol(de->d_name + plen, &end, 10);
+		if (end == de->d_name + plen || (*end != '\0' && *end != '.') || pid <= 0 || pid == (long) getpid())
+			continue;
+		if (kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *path = vigil_asprintf("%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			vigil_log(VIGIL_LOG_WARNING, "removed %s, left by export process %ld that no longer runs", path, pid);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+}
+
 static int
 export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_error *err)
 {
@@ -621,6 +660,7 @@ export_work(vigil_run *run, const vigil_key *key, const char *media_root, vigil_
 	prog.started = vigil_monotonic();
 	if (prog.on)
 		vigil_package_set_progress(pkg, show_progress, &prog);
+	remove_stale_temps(dir, base);
 	unlink(tmp);    /* a leftover of an earlier process with our pid */
 	tmp_made = true;
 	/* bag-info.txt values are one line each. */
