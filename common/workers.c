@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -183,4 +184,17 @@ vigil_ledger_plan_guard(PGconn *conn, vigil_error *err)
 {
 	return vigil_db_exec(conn, "plan the ledger appends on the primary key",
 						 "SELECT pg_catalog.set_config('enable_seqscan', 'off', true)", 0, NULL, err);
+}
+
+int
+vigil_workers_parse(const char *arg, int *out, vigil_error *err)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > VIGIL_MAX_WORKERS)
+		return vigil_error_set(err, VIGIL_EXIT_USAGE, "invalid --workers \"%s\": expected a number from 1 to %d",
+							   arg, VIGIL_MAX_WORKERS);
+	*out = (int) n;
+	return 0;
 }

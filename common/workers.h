@@ -74,4 +74,8 @@ void vigil_array_from_column(vigil_buf *b, const PGresult *res, int col);
  */
 int vigil_ledger_plan_guard(PGconn *conn, vigil_error *err);
 
+/* Parses the value of --workers (1 to VIGIL_MAX_WORKERS) into *out.
+ * Returns 0, or 64 with err naming the bad value. */
+int vigil_workers_parse(const char *arg, int *out, vigil_error *err);
+
 #endif

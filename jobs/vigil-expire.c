@@ -54,18 +54,10 @@ static int
 handle(int val, const char *arg, void *ctx, vigil_error *err)
 {
 	expire_opts *opts = ctx;
-	char *end;
-	long n;
 
 	switch (val) {
 	case OPT_WORKERS:
-		n = strtol(arg, &end, 10);
-		if (*arg == '\0' || *end != '\0' || n < 1 || n > VIGIL_MAX_WORKERS)
-			return vigil_error_set(err, VIGIL_EXIT_USAGE,
-								   "invalid --workers \"%s\": expected a number from 1 to %d", arg,
-								   VIGIL_MAX_WORKERS);
-		opts->workers = (int) n;
-		return 0;
+		return vigil_workers_parse(arg, &opts->workers, err);
 	}
 	return vigil_error_set(err, VIGIL_EXIT_USAGE, "unhandled option");
 }
