@@ -391,6 +391,11 @@ append_purged(vigil_run *run, const policy *p, bool complete, vigil_error *err)
 	rc = vigil_ledger_append(run->conn, "retention.purged", "table", p->table, NULL, run->prog, run->id,
 							 payload.data, NULL, err);
 	vigil_buf_free(&payload);
+	/* the checkpoint holds only what no ledger entry describes yet: clear it
+	 * in the same transaction, or a later job.abandoned would count these
+	 * rows twice */
+	if (rc == 0)
+		rc = vigil_run_checkpoint(run, "{}", err);
 	return rc;
 }
 
