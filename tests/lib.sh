@@ -102,6 +102,26 @@ program_options_handling_ok() {
 	like "$ERR" "no-such-option" "$1 names the unknown option"
 }
 
+# kill_after MS CMD...: starts CMD in the background, SIGKILLs it after MS
+# milliseconds and waits until the server has dropped its session (and so
+# its advisory lock). Returns 0 when the kill hit a running process, 1 when
+# CMD had already finished.
+kill_after() {
+	local ms=$1 pid rc
+	shift
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	rc=$?
+	for _ in $(seq 100); do
+		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" = 0 ] && break
+		sleep 0.1
+	done
+	[ "$rc" = 137 ]
+}
+
 done_testing() {
 	echo "$_tname: $_pass passed, $_fail failed"
 	[ "$_fail" = 0 ]

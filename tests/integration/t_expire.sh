@@ -228,18 +228,8 @@ clone ${_tname}_kill
 killed=0
 abandoned=0
 for trial in $(seq "$trials"); do
-	vigil-expire --as-of $AS_OF --batch-size 200 >/dev/null 2>&1 &
-	pid=$!
-	sleep "0.$(printf '%03d' $((RANDOM % 600 + 150)))"
-	kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	# 137: killed by SIGKILL (a run that had already finished is not counted)
-	[ $? = 137 ] && killed=$((killed + 1))
-	# the server drops the dead session (and its lock) once its statement ends
-	for _ in $(seq 100); do
-		[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" = 0 ] && break
-		sleep 0.1
-	done
+	# a run that had already finished is not counted as killed
+	kill_after $((RANDOM % 600 + 150)) vigil-expire --as-of $AS_OF --batch-size 200 && killed=$((killed + 1))
 	# next trial starts from the state this one left: progress accumulates
 	[ $((trial % 3)) = 0 ] || continue
 	# every third trial: rerun to the end and compare, then start afresh
