@@ -293,16 +293,18 @@ static const char conflict_sql[] =
 	"SELECT (SELECT count(*) FROM act), (SELECT count(*) FROM outbox),\n"
 	"       (SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM act)::text";
 
+/* The batch's entries in action order, numbered and chained in one call
+ * (vigil.ledger_append, migration 0010) rather than by the per-row trigger. */
 static const char ledger_sql[] =
-	"INSERT INTO vigil.ledger (event_type, entity_type, entity_id, actor, run_id, payload)\n"
-	"SELECT CASE a.action_type WHEN 'BLOCK' THEN 'employee.blocked'\n"
-	"                          WHEN 'UNBLOCK' THEN 'employee.unblocked'\n"
-	"                          ELSE 'employee.work_window_conflict' END,\n"
-	"       'employee', a.target_id, $2, $3::bigint,\n"
-	"       a.details || jsonb_build_object('enforcement_action_id', a.id, 'reason', a.reason)\n"
+	"SELECT vigil.ledger_append(array_agg(ROW(\n"
+	"         CASE a.action_type WHEN 'BLOCK' THEN 'employee.blocked'\n"
+	"                            WHEN 'UNBLOCK' THEN 'employee.unblocked'\n"
+	"                            ELSE 'employee.work_window_conflict' END,\n"
+	"         'employee', a.target_id, NULL, $2, $3::bigint,\n"
+	"         a.details || jsonb_build_object('enforcement_action_id', a.id, 'reason', a.reason)\n"
+	"       )::vigil.ledger_entry ORDER BY a.id))\n"
 	"FROM vigil.enforcement_actions a\n"
-	"WHERE a.id = ANY($1::bigint[])\n"
-	"ORDER BY a.id";
+	"WHERE a.id = ANY($1::bigint[])";
 
 /* "{1,2}" + "{3}" → "{1,2,3}" */
 static void

@@ -13,7 +13,7 @@
  * run costs what is due, not what is stored, and never reads a row twice.
  * The sessions run with enable_seqscan off: every statement here has an
  * index path, and the sweep must not fall back to reading the whole table
- * when the statistics are stale or the table is small (the ledger trigger's
+ * when the statistics are stale or the table is small (the ledger append's
  * lookup of the last entry is kept on its primary key the same way).
  *
  * Order of work inside a batch, chosen so that concurrent writers cannot
@@ -140,14 +140,15 @@ static const char expire_sql[] =
 	")\n"
 	"SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM blk)";
 
+/* One call to vigil.ledger_append (migration 0010) numbers and chains the
+ * whole batch set-based under the ledger's lock, instead of the per-row
+ * trigger: about a third of a batch's time. The array keeps the claim order. */
 static const char ledger_sql[] =
-	"INSERT INTO vigil.ledger (event_type, entity_type, entity_id, actor, run_id, payload)\n"
-	"SELECT 'certification.expired', 'certification', r.id, $5, $6::bigint,\n"
-	"       jsonb_build_object('old_status', r.old_status, 'expiration_date', r.expiration_date,\n"
-	"                          'employee_id', r.employee_id)\n"
+	"SELECT vigil.ledger_append(array_agg(ROW('certification.expired', 'certification', r.id, NULL, $5, $6::bigint,\n"
+	"         jsonb_build_object('old_status', r.old_status, 'expiration_date', r.expiration_date,\n"
+	"                            'employee_id', r.employee_id))::vigil.ledger_entry ORDER BY r.ord))\n"
 	"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])\n"
-	"     WITH ORDINALITY AS r(id, employee_id, old_status, expiration_date, ord)\n"
-	"ORDER BY r.ord";
+	"     WITH ORDINALITY AS r(id, employee_id, old_status, expiration_date, ord)";
 
 static int
 expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error *err)
@@ -216,9 +217,18 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 	{
 		const char *params[] = {ids.data, emps.data, statuses.data, dates.data, run->prog,
 								ctx->run_id[0] ? ctx->run_id : NULL};
-		rc = vigil_db_exec(conn, "append certification.expired ledger entries", ledger_sql, 6, params, err);
+		char appended[32];
+
+		rc = vigil_db_value(conn, "append certification.expired ledger entries", ledger_sql, 6, params,
+							appended, sizeof(appended), NULL, err);
 		if (rc)
 			goto done;
+		if (atoi(appended) != nclaimed) {
+			rc = vigil_error_set(err, VIGIL_EXIT_SOFTWARE,
+								 "cannot append ledger entries: expired %d certifications but appended %s entries",
+								 nclaimed, appended);
+			goto done;
+		}
 	}
 	if (run->dry_run)
 		vigil_db_rollback(conn);

@@ -222,6 +222,77 @@ is "$(chain_problems)" 0 "one unbroken chain after concurrent writers"
 is "$(q "SELECT count(*) FROM (SELECT prev_hash FROM vigil.ledger GROUP BY prev_hash HAVING count(*) > 1) s")" 0 \
 	"no fork: no two entries share a prev_hash"
 
+# --- vigil.ledger_append: a batch chained set-based (migration 0010) -----------
+entry() {   # entry EVENT ENTITY_ID [PAYLOAD]: one vigil.ledger_entry literal
+	echo "ROW('$1', 'bulk', '$2', NULL, NULL, 7, ${3:-NULL})::vigil.ledger_entry"
+}
+before=$(q "SELECT max(seq) FROM vigil.ledger")
+is "$(psql -X -A -t -q -U "$JOBS" -v ON_ERROR_STOP=1 -c "SELECT vigil.ledger_append(ARRAY[$(entry test.append 1 "'{\"é\": \"a\\\\nb\"}'"),
+	$(entry test.append 2), $(entry test.append 3 "'[1, 2]'")])")" 3 "$JOBS appends 3 entries in one call"
+is "$(q "SELECT string_agg(seq - $before || ':' || entity_id || ':' || actor || ':' || run_id || ':' || payload::text, ' ' ORDER BY seq)
+	FROM vigil.ledger WHERE seq > $before")" \
+	'1:1:'"$JOBS"':7:{"é": "a\\nb"} 2:2:'"$JOBS"':7:{} 3:3:'"$JOBS"':7:[1, 2]' \
+	"entries in array order, consecutive seqs, actor = session user, NULL payload = {}"
+is "$(chain_problems)" 0 "chain intact after a bulk append"
+exits 0 "trigger appends and bulk appends interleave in one transaction" \
+	psql -X -q -U "$APP" -v ON_ERROR_STOP=1 -c "BEGIN;
+	INSERT INTO vigil.ledger (event_type, entity_id) VALUES ('test.single', 'a');
+	SELECT vigil.ledger_append(ARRAY[$(entry test.append 4), $(entry test.append 5)]);
+	INSERT INTO vigil.ledger (event_type, entity_id) VALUES ('test.single', 'b');
+	SELECT vigil.ledger_append(ARRAY[$(entry test.append 6)]);
+	COMMIT"
+is "$(q "SELECT string_agg(entity_id, ',' ORDER BY seq) FROM vigil.ledger WHERE seq > $before")" "1,2,3,a,4,5,b,6" \
+	"interleaved entries in the order they were appended"
+is "$(chain_problems)" 0 "chain intact after interleaved appends"
+is "$(q "SELECT vigil.ledger_append('{}') || ' ' || vigil.ledger_append(NULL)")" "0 0" "an empty or NULL batch appends nothing"
+count=$(q "SELECT count(*) FROM vigil.ledger")
+run psql -X -q -U "$APP" -v ON_ERROR_STOP=1 -c "SELECT vigil.ledger_append(ARRAY[$(entry test.append 7), ROW(NULL, 'x', 'y', NULL, NULL, NULL, NULL)::vigil.ledger_entry])"
+like "$RC $ERR" '^[1-9].*null value in column "event_type"' "an entry without event_type is refused"
+run psql -X -q -U "$APP" -v ON_ERROR_STOP=1 -c "SELECT vigil.ledger_append(ARRAY[$(entry test.append 7), ROW('test.append', 'bulk', E'x\\ny', NULL, NULL, NULL, NULL)::vigil.ledger_entry])"
+like "$RC $ERR" '^[1-9].*ledger_entity_id_check' "an entity_id with a newline is refused"
+is "$(q "SELECT count(*) FROM vigil.ledger")" "$count" "a refused batch appends none of its entries"
+run psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE vigil_auditor; SELECT vigil.ledger_append(ARRAY[$(entry test.append 8)])"
+like "$RC $ERR" "^[1-9].*permission denied for function ledger_append" "vigil_auditor cannot append in bulk"
+run psql -X -q -v ON_ERROR_STOP=1 -c "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT vigil.ledger_append(ARRAY[$(entry test.append 9)]); COMMIT"
+like "$RC $ERR" "^[1-9].*READ COMMITTED" "a REPEATABLE READ transaction cannot append in bulk"
+# Only the function (running as vigil_owner) may supply hashes: the
+# application's supplied hashes are recomputed, and the owner's own plain
+# inserts without hashes are still chained by the trigger.
+psql -X -q -U "$APP" -v ON_ERROR_STOP=1 -c "INSERT INTO vigil.ledger (seq, event_type, prev_hash, entry_hash)
+	VALUES (1, 'forged.app', sha256('x'), sha256('y'))" >/dev/null
+is "$(q "SELECT (seq > $before) || ' ' || (entry_hash <> sha256('y')) FROM vigil.ledger WHERE event_type = 'forged.app'")" "true true" \
+	"an application's supplied seq and hashes are replaced"
+psql -X -q -v ON_ERROR_STOP=1 -c "SET ROLE vigil_owner; INSERT INTO vigil.ledger (event_type) VALUES ('owner.plain')" >/dev/null
+is "$(chain_problems)" 0 "chain intact after forged and owner inserts"
+before=$(q "SELECT max(seq) FROM vigil.ledger")
+q "SELECT vigil.ledger_append(array_agg(ROW('test.bulk5k', 'n', g::text, NULL, 'bulk', g,
+	jsonb_build_object('g', g, 'text', 'é \"quoted\" \\ back'))::vigil.ledger_entry ORDER BY g))
+	FROM generate_series(1, 5000) g" >/dev/null
+is "$(q "SELECT count(*) || ' ' || min(seq) - $before || ' ' || max(seq) - $before || ' ' || bool_and(entity_id = (seq - $before)::text)
+	FROM vigil.ledger WHERE event_type = 'test.bulk5k'")" "5000 1 5000 true" "5000 entries in one call, consecutive and in order"
+is "$(chain_problems)" 0 "chain intact after a 5000-entry append"
+
+# Bulk and single-row writers at once: one chain, no fork.
+before=$(q "SELECT count(*) FROM vigil.ledger")
+for w in 1 2; do
+	for i in $(seq 1 50); do
+		echo "SELECT vigil.ledger_append(ARRAY[$(entry test.mixed "b$w.$i.1"), $(entry test.mixed "b$w.$i.2")]);"
+		echo "INSERT INTO vigil.ledger (event_type, entity_type, entity_id) VALUES ('test.mixed', 'single', 's$w.$i');"
+	done >"$TMP/mixed$w.sql"
+done
+pids=()
+for w in 1 2; do
+	psql -X -q -U "$JOBS" -v ON_ERROR_STOP=1 -f "$TMP/mixed$w.sql" >"$TMP/mixed$w.out" 2>&1 &
+	pids+=($!)
+done
+writers_ok=0
+for p in "${pids[@]}"; do wait "$p" && writers_ok=$((writers_ok + 1)); done
+is "$writers_ok" 2 "two writers mixing bulk and single appends finished"
+is "$(q "SELECT count(*) FROM vigil.ledger")" "$((before + 300))" "300 mixed entries appended"
+is "$(chain_problems)" 0 "one unbroken chain after mixed concurrent writers"
+is "$(q "SELECT count(*) FROM (SELECT prev_hash FROM vigil.ledger GROUP BY prev_hash HAVING count(*) > 1) s")" 0 \
+	"no fork after mixed concurrent writers"
+
 # --- zones: RED -> GREEN -> RED as proofs come and go --------------------------
 q "INSERT INTO vigil.zones (id, project_id, name, required_proof_types, required_proof_count, current_escalation_level, readiness_deadline)
 	VALUES ('6f000000-0000-4000-8000-000000000001', '50000000-0000-4000-8000-000000000001', 'Test zone', '{photo,document}', 2, 2, '2026-05-01')" >/dev/null
