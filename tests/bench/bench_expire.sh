@@ -72,10 +72,27 @@ sweep() {
 	secs "$t0" "$t1"
 }
 
+# What the last sweep on the current database read and wrote: index entries
+# read from idx_cert_expiration_status, sequential scans of certifications,
+# and the WAL it generated (full-page images: the first change of a page
+# after a checkpoint logs the whole page, so WAL grows with the number of
+# distinct pages the due rows live on, not with the scan).
+sweepstats() {
+	sleep 1   # a finished backend's statistics reach the shared counters
+	q "SELECT (SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'idx_cert_expiration_status')
+	          || ' index entries read, ' ||
+	          (SELECT seq_scan FROM pg_stat_user_tables WHERE relid = 'vigil.certifications'::regclass)
+	          || ' sequential scans of certifications, WAL ' || pg_size_pretty(wal_bytes) || ' (' || wal_fpi || ' full-page images)'
+	   FROM pg_stat_wal"
+}
+reset_wal() { q "SELECT pg_stat_reset_shared('wal')" >/dev/null; }
+
 generate bench_expire_1m "$CERTS"
 
 fresh bench_expire_run bench_expire_1m
+reset_wal
 t_vigil=$(sweep)
+stats_1m=$(sweepstats)
 t0=$(now)
 vigil-expire -q --as-of $AS_OF
 t_notices=$(secs "$t0" "$(now)")
@@ -169,7 +186,9 @@ t_naive_min=$(extrapolate "$t_naive_min_part")
 
 generate bench_expire_large "$LARGE"
 fresh bench_expire_run_large bench_expire_large
+reset_wal
 t_large=$(sweep)
+stats_large=$(sweepstats)
 
 echo "vigil-expire, $DUE due of $CERTS certifications (each on a fresh copy):"
 printf '  %-44s %8s s  (%s rows/s)\n' "vigil-expire sweep (batch 5000, 1 worker)" "$t_vigil" "$(echo "$DUE / $t_vigil" | bc)"
@@ -187,8 +206,11 @@ echo "  naive minimal / vigil-expire 1 worker         = $(ratio "$t_naive_min" "
 echo "  vigil-expire 1 worker / floor (same writes)   = $(echo "$t_vigil / $t_floor" | bc -l | xargs printf '%.2f')x"
 echo "  vigil-expire --workers 2 / floor (same writes) = $(echo "$t_workers / $t_floor" | bc -l | xargs printf '%.2f')x"
 echo "  vigil-expire 1 worker / floor (minimal)       = $(echo "$t_vigil / $t_floor_min" | bc -l | xargs printf '%.2f')x"
+echo "  vigil-expire --workers 2 / floor (minimal)    = $(echo "$t_workers / $t_floor_min" | bc -l | xargs printf '%.2f')x"
 echo "table size, same $DUE due:"
 printf '  %-44s %8s s\n' "vigil-expire on $LARGE certifications" "$t_large"
+echo "  $CERTS: $stats_1m"
+echo "  $LARGE: $stats_large"
 echo "  $LARGE / $CERTS sweep time = $(echo "$t_large / $t_vigil" | bc -l | xargs printf '%.2f')x  (target <= 1.2x)"
 [ "${BENCH_LARGE:-0}" = 1 ] || echo "  (3M by default; BENCH_LARGE=1 runs the 10M case)"
 

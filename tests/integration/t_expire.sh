@@ -180,6 +180,10 @@ sleep 0.6
 read -r idx1 seq1 <<<"$(stats)"
 is "$seq1" "$seq0" "no sequential scan of certifications during the sweep"
 like "$((idx1 - idx0))" "^[1-9][0-9]*$" "idx_cert_expiration_status scanned (idx_scan rose by $((idx1 - idx0)))"
+# The undated-certification count reads its own partial index (only the
+# undated rows), not the non-expiring ones idx_cert_expiration_status holds.
+is "$(q "SELECT idx_scan > 0 FROM pg_stat_user_indexes WHERE indexrelname = 'idx_cert_null_expiration'")" "t" \
+	"the null_expiration count uses idx_cert_null_expiration"
 plan=$(q "EXPLAIN SELECT c.id FROM vigil.certifications c WHERE c.status IN ('PASS', 'INCOMPLETE') AND c.expiration_date <= '$AS_OF' AND c.expiration_date >= '-infinity' AND (c.expiration_date, c.id) > ('-infinity'::timestamptz, '00000000-0000-0000-0000-000000000000'::uuid) AND NOT c.is_non_expiring ORDER BY c.expiration_date, c.id LIMIT 5000 FOR NO KEY UPDATE SKIP LOCKED")
 like "$plan" "Index Scan using idx_cert_expiration_status" "the claim query's plan uses idx_cert_expiration_status"
 
