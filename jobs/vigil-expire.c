@@ -19,8 +19,9 @@
  * Order of work inside a batch, chosen so that concurrent writers cannot
  * deadlock: claim the rows (FOR NO KEY UPDATE SKIP LOCKED, which does not
  * conflict with the KEY SHARE locks foreign keys take), queue the employees
- * in id order, update the certifications and their enforcement rows, and
- * append the ledger entries last: the ledger's append lock (7447, 0) is then
+ * in id order, block their certification_enforcement rows (in id order,
+ * while the claim's lock still covers the foreign key's), update the
+ * certifications, and append the ledger entries last: the ledger's append lock (7447, 0) is then
  * only ever held by a transaction that waits for nothing else.
  */
 #include <stdio.h>
@@ -122,23 +123,24 @@ static const char queue_sql[] =
 	"ON CONFLICT (employee_id) DO UPDATE\n"
 	"  SET enqueued_at = excluded.enqueued_at, reason = excluded.reason";
 
+/* Before the update, on purpose: the certification_enforcement foreign key
+ * takes a key-share lock on each certification, and while the row is only
+ * locked by the claim that lock is already held (a no-op); after the update
+ * it would lock the new row version again, one more heap write and WAL
+ * record per row. The claim's lock keeps every row due until the update. */
+static const char block_sql[] =
+	"INSERT INTO vigil.certification_enforcement (certification_id, is_blocked, reason, evaluated_at)\n"
+	"SELECT u.id, true, 'expired', now() FROM unnest($1::uuid[]) AS u(id) ORDER BY u.id\n"
+	"ON CONFLICT (certification_id) DO UPDATE\n"
+	"  SET is_blocked = true, reason = 'expired', evaluated_at = excluded.evaluated_at";
+
 /* The batch's date range repeats the index predicate so that the rows are
  * found through idx_cert_expiration_status whatever the planner thinks of a
  * long id list: the sweep never scans the table. */
 static const char expire_sql[] =
-	"WITH upd AS (\n"
-	"  UPDATE vigil.certifications c SET status = 'EXPIRED', updated_at = now()\n"
-	"  WHERE c.id = ANY($1::uuid[]) AND c.status IN ('PASS', 'INCOMPLETE')\n"
-	"    AND c.expiration_date >= $2::timestamptz AND c.expiration_date <= $3::timestamptz\n"
-	"  RETURNING c.id\n"
-	"), blk AS (\n"
-	"  INSERT INTO vigil.certification_enforcement (certification_id, is_blocked, reason, evaluated_at)\n"
-	"  SELECT u.id, true, 'expired', now() FROM upd u ORDER BY u.id\n"
-	"  ON CONFLICT (certification_id) DO UPDATE\n"
-	"    SET is_blocked = true, reason = 'expired', evaluated_at = excluded.evaluated_at\n"
-	"  RETURNING 1\n"
-	")\n"
-	"SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM blk)";
+	"UPDATE vigil.certifications c SET status = 'EXPIRED', updated_at = now()\n"
+	"WHERE c.id = ANY($1::uuid[]) AND c.status IN ('PASS', 'INCOMPLETE')\n"
+	"  AND c.expiration_date >= $2::timestamptz AND c.expiration_date <= $3::timestamptz";
 
 /* One call to vigil.ledger_append (migration 0010) numbers and chains the
  * whole batch set-based under the ledger's lock, instead of the per-row
@@ -200,17 +202,23 @@ expire_batch(vigil_pool *pool, PGconn *conn, void *arg, bool *more, vigil_error 
 			goto done;
 	}
 	{
+		const char *params[] = {ids.data};
+		rc = vigil_db_exec(conn, "block expired certifications", block_sql, 1, params, err);
+		if (rc)
+			goto done;
+	}
+	{
 		const char *params[] = {ids.data, PQgetvalue(claimed, 0, 3), PQgetvalue(claimed, nclaimed - 1, 3)};
-		res = vigil_db_query(conn, "expire certifications", expire_sql, 3, params, PGRES_TUPLES_OK, err);
+		res = vigil_db_query(conn, "expire certifications", expire_sql, 3, params, PGRES_COMMAND_OK, err);
 		if (res == NULL) {
 			rc = err->code;
 			goto done;
 		}
-		if (atoi(PQgetvalue(res, 0, 0)) != nclaimed) {
+		if (atoi(PQcmdTuples(res)) != nclaimed) {
 			/* the rows are locked by this transaction: another count is a bug */
 			rc = vigil_error_set(err, VIGIL_EXIT_SOFTWARE,
 								 "cannot expire certifications: claimed %d rows but updated %s",
-								 nclaimed, PQgetvalue(res, 0, 0));
+								 nclaimed, PQcmdTuples(res));
 			goto done;
 		}
 	}

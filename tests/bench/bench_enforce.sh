@@ -4,7 +4,8 @@
 #
 #   200k employees by default (BENCH_LARGE=1: 1M), 1.5 certifications each,
 #   every 40th assigned to a scheduled work window (samples/generate + one
-#   INSERT). Each measurement on its own copy of the same database:
+#   INSERT). Each measurement on its own checkpointed copy of the same
+#   database (fresh, tests/bench/lib.sh):
 #     vigil-enforce --full          first pass: every employee seen for the
 #                                   first time (a row each, BLOCK actions with
 #                                   their ledger entries, conflicts)
@@ -28,11 +29,7 @@ q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
 per_s() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
-fresh() {
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1
-	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1 TEMPLATE bench_enforce_src" >/dev/null
-	export PGDATABASE=$1
-}
+. "$TOP/tests/bench/lib.sh"
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench_enforce_src" >/dev/null 2>&1
 psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE bench_enforce_src TEMPLATE vigil_template" >/dev/null
@@ -51,7 +48,7 @@ TMP_IDS=$(mktemp)
 trap 'rm -f "$TMP_IDS"' EXIT
 q "SELECT id FROM vigil.employees WHERE status = 'active' ORDER BY md5(id::text) LIMIT $BASE" >"$TMP_IDS"
 
-fresh bench_enforce_run
+fresh bench_enforce_run bench_enforce_src
 t0=$(now)
 vigil-enforce -q --full --as-of $AS_OF
 t_full=$(secs "$t0" "$(now)")
@@ -61,12 +58,12 @@ t0=$(now)
 vigil-enforce -q --full --as-of $AS_OF
 t_steady=$(secs "$t0" "$(now)")
 
-fresh bench_enforce_workers
+fresh bench_enforce_workers bench_enforce_src
 t0=$(now)
 vigil-enforce -q --full --as-of $AS_OF --workers 2
 t_workers=$(secs "$t0" "$(now)")
 
-fresh bench_enforce_base
+fresh bench_enforce_base bench_enforce_src
 args=()
 while read -r id; do args+=(--employee "$id"); done <"$TMP_IDS"
 t0=$(now)

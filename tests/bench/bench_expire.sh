@@ -2,7 +2,7 @@
 # bench_expire.sh — vigil-expire against its baselines, measured in the same run.
 #
 #   1M certifications, 100k due (samples/generate), each measurement on its
-#   own copy of the same database:
+#   own copy of the same database, checkpointed (fresh, tests/bench/lib.sh):
 #     vigil-expire        the sweep (warn_days = [] so that it does exactly the
 #                         floor's work; the warning scan is timed separately),
 #                         with one worker and with --workers 2
@@ -48,11 +48,7 @@ q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l | xargs printf '%.2f'; }
 ratio() { echo "$1 / $2" | bc -l | xargs printf '%.1f'; }
-fresh() {   # fresh NAME TEMPLATE
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1
-	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1 TEMPLATE $2" >/dev/null
-	export PGDATABASE=$1
-}
+. "$TOP/tests/bench/lib.sh"
 generate() {   # generate DB CERTS
 	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1
 	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1 TEMPLATE vigil_template" >/dev/null
@@ -76,7 +72,9 @@ sweep() {
 # read from idx_cert_expiration_status, sequential scans of certifications,
 # and the WAL it generated (full-page images: the first change of a page
 # after a checkpoint logs the whole page, so WAL grows with the number of
-# distinct pages the due rows live on, not with the scan).
+# distinct pages the sweep changes — mostly the leaf pages of the primary key
+# and idx_cert_employee_status that the non-HOT updates add entries to, more
+# of them in a larger table — not with the scan).
 sweepstats() {
 	sleep 1   # a finished backend's statistics reach the shared counters
 	q "SELECT (SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'idx_cert_expiration_status')
