@@ -21,8 +21,9 @@
  * conflict with the KEY SHARE locks foreign keys take), queue the employees
  * in id order, block their certification_enforcement rows (in id order,
  * while the claim's lock still covers the foreign key's), update the
- * certifications, and append the ledger entries last: the ledger's append lock (7447, 0) is then
- * only ever held by a transaction that waits for nothing else.
+ * certifications, and append the ledger entries last: the ledger's append
+ * lock (7447, 0) is then only ever held by a transaction that waits for
+ * nothing else.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,8 +12,8 @@
 #     trigger links each one; that generation is timed, and when S entries
 #     would take longer than BENCH_LEDGER_BUDGET seconds at the rate measured
 #     on the smaller size, the largest count that fits is used and printed).
-#   Every job runs once, on its own fresh copy (CREATE DATABASE ... TEMPLATE),
-#   at the fixed as-of 2026-06-01T00:00:00Z:
+#   Every job runs once, on its own checkpointed copy (fresh,
+#   tests/bench/lib.sh), at the fixed as-of 2026-06-01T00:00:00Z:
 #     vigil-expire --workers 1, vigil-enforce --full --workers 1,
 #     vigil-escalate, vigil-retain --policy audit_trails, vigil-verify --ledger
 #   timed with /usr/bin/time -f '%e %M' (wall seconds; peak RSS of the job's
@@ -41,7 +41,7 @@ else
 fi
 read -r SMALL LARGE <<<"$SIZES"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-scale.XXXXXX")
-DBS=()
+DBS=(bench_scale_run)   # dropped on exit: the copy each job runs on, and what build() adds
 cleanup() {
 	for db in "${DBS[@]}"; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
 	rm -rf "$TMP"
@@ -52,12 +52,7 @@ q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc -l | xargs printf '%.1f'; }
 fmt() { echo "$1" | awk '{ if ($1 >= 1000000) printf "%gM", $1 / 1000000; else if ($1 >= 1000) printf "%gk", $1 / 1000; else print $1 }'; }
-fresh() {   # fresh NAME TEMPLATE: a copy to run one job on, made the current database
-	psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $1" >/dev/null 2>&1
-	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE $1 TEMPLATE $2" >/dev/null
-	DBS+=("$1")
-	export PGDATABASE=$1
-}
+. "$TOP/tests/bench/lib.sh"
 
 echo "sizes: $(fmt "$SMALL") and $(fmt "$LARGE") certifications, $MODE; ledger budget ${LEDGER_BUDGET} s"
 
