@@ -6,6 +6,8 @@
  */
 #include "db.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,13 +86,49 @@ log_notice(void *arg, const PGresult *res)
 	vigil_log(level, "the server said: %s", msg);
 }
 
+/*
+ * One connection attempt: PQconnectdbParams, except that log_notice is the
+ * notice receiver before the first message arrives. A server that shuts down
+ * just as the session starts sends its FATAL while libpq is still finishing
+ * the start-up, and libpq's default receiver would print it raw on stderr.
+ * Returns the connection (NULL only when out of memory); *timed_out is set
+ * when timeout_s passed first, and the connection is then unusable.
+ */
+static PGconn *
+connect_once(const char *const *keywords, const char *const *values, int timeout_s, bool *timed_out)
+{
+	PGconn *conn = PQconnectStartParams(keywords, values, 1);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	double deadline = vigil_monotonic() + timeout_s;
+
+	*timed_out = false;
+	if (conn == NULL || PQstatus(conn) == CONNECTION_BAD)
+		return conn;
+	PQsetNoticeReceiver(conn, log_notice, NULL);
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		/* the socket may change between calls (another host, another address) */
+		struct pollfd pfd = {PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, 0};
+		int left_ms = (int) ((deadline - vigil_monotonic()) * 1000);
+		int ready = left_ms > 0 ? poll(&pfd, 1, left_ms) : 0;
+
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0) {
+			*timed_out = true;
+			break;
+		}
+		st = PQconnectPoll(conn);
+	}
+	return conn;
+}
+
 PGconn *
 vigil_db_connect(const vigil_config *cfg, const char *conninfo, const char *progname,
 				 vigil_error *err)
 {
-	const char *keywords[] = {"dbname", "fallback_application_name", "connect_timeout", NULL};
-	char timeout[16];
-	const char *values[4];
+	const char *keywords[] = {"dbname", "fallback_application_name", NULL};
+	const char *values[3];
+	int timeout_s;
 	double deadline = vigil_monotonic() + cfg->database.connect_timeout_s;
 	double delay = 0.25;
 	PGconn *conn;
@@ -121,26 +159,28 @@ vigil_db_connect(const vigil_config *cfg, const char *conninfo, const char *prog
 		}
 		PQconninfoFree(parsed);
 	}
-	snprintf(timeout, sizeof(timeout), "%d", cfg->database.connect_timeout_s > 0 ?
-			 (cfg->database.connect_timeout_s < 10 ? cfg->database.connect_timeout_s + 1 : 10) : 10);
+	/* each attempt's own limit, as libpq's connect_timeout was */
+	timeout_s = cfg->database.connect_timeout_s > 0 ?
+		(cfg->database.connect_timeout_s < 10 ? cfg->database.connect_timeout_s + 1 : 10) : 10;
 	values[0] = conninfo ? conninfo : "";
 	values[1] = progname;
-	values[2] = timeout;
-	values[3] = NULL;
+	values[2] = NULL;
 	for (int attempt = 1;; attempt++) {
-		conn = PQconnectdbParams(keywords, values, 1);
+		bool timed_out;
+
+		conn = connect_once(keywords, values, timeout_s, &timed_out);
 		if (conn == NULL) {
 			vigil_error_set(err, VIGIL_EXIT_SOFTWARE, "cannot connect to the database: out of memory");
 			return NULL;
 		}
-		if (PQstatus(conn) == CONNECTION_OK)
+		if (!timed_out && PQstatus(conn) == CONNECTION_OK)
 			break;
+		const char *why = timed_out ? "timeout expired" : PQerrorMessage(conn);
 		char msg[512];
-		short_message(PQerrorMessage(conn), msg, sizeof(msg));
-		bool again = retryable(PQerrorMessage(conn)) && vigil_monotonic() + delay < deadline;
+		short_message(why, msg, sizeof(msg));
+		bool again = retryable(why) && vigil_monotonic() + delay < deadline;
 		if (!again) {
-			int code = retryable(PQerrorMessage(conn)) ? VIGIL_EXIT_UNAVAILABLE :
-				connect_failure_code(PQerrorMessage(conn));
+			int code = retryable(why) ? VIGIL_EXIT_UNAVAILABLE : connect_failure_code(why);
 			if (attempt > 1)
 				vigil_error_set(err, code, "cannot connect to the database %s: %s (gave up after %d attempts in %ds)",
 								PQdb(conn) ? PQdb(conn) : "", msg, attempt, cfg->database.connect_timeout_s);
@@ -161,7 +201,6 @@ vigil_db_connect(const vigil_config *cfg, const char *conninfo, const char *prog
 		nanosleep(&ts, NULL);
 		delay = delay * 2 > 5 ? 5 : delay * 2;
 	}
-	PQsetNoticeReceiver(conn, log_notice, NULL);
 
 	char st[16], lt[16];
 	snprintf(st, sizeof(st), "%d", cfg->database.statement_timeout_ms);

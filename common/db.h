@@ -1,8 +1,10 @@
 /*
  * db.h — the one way vigil talks to PostgreSQL.
  *
- * vigil_db_connect opens a session with PQconnectdbParams (the conninfo is
- * expanded as dbname, fallback_application_name is the program's name), sets
+ * vigil_db_connect opens a session with PQconnectStartParams and
+ * PQconnectPoll (the conninfo is expanded as dbname,
+ * fallback_application_name is the program's name; each attempt is limited
+ * to connect_timeout_s + 1 seconds, at most 10), sets
  * a safe search_path (pg_catalog, vigil, pg_temp: nothing a less trusted role
  * can create objects in comes first) and the statement and lock timeouts of
  * the configuration, UTC, and JIT off (batch statements are short). A server
