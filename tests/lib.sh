@@ -122,6 +122,30 @@ kill_after() {
 	[ "$rc" = 137 ]
 }
 
+# runs_in STATUS: the ids of the current database's job_runs rows in STATUS,
+# space-separated in id order ('' when there are none).
+runs_in() { q "SELECT coalesce(string_agg(id::text, ' ' ORDER BY id), '') FROM vigil.job_runs WHERE status = '$1'"; }
+
+# Kill trials: call note_left_running after each kill_after and
+# check_abandoned after the rerun that follows. A kill can land before the
+# run recorded its start (slow start-up under the sanitizers) or after it
+# recorded its outcome; neither leaves a 'running' row, so "killed" is not
+# the number of runs the next run must mark abandoned. The rows a kill left
+# 'running' are, and the rerun must mark exactly those. ABANDON_BAD collects
+# mismatches, ABANDONED counts the rows marked.
+ABANDON_BAD=""
+ABANDONED=0
+_left=""
+note_left_running() { _left="$_left $(runs_in running)"; }
+check_abandoned() {
+	local want got
+	want=$(echo $(printf '%s\n' $_left | sort -nu))
+	got=$(runs_in abandoned)
+	[ "$want" = "$got" ] || ABANDON_BAD="$ABANDON_BAD abandoned [$got], left running [$want];"
+	ABANDONED=$((ABANDONED + $(echo $got | wc -w)))
+	_left=""
+}
+
 done_testing() {
 	echo "$_tname: $_pass passed, $_fail failed"
 	[ "$_fail" = 0 ]

@@ -228,10 +228,10 @@ trials=${KILL_TRIALS:-8}
 RANDOM=1717
 clone ${_tname}_kill
 killed=0
-abandoned=0
 for trial in $(seq "$trials"); do
 	# a run that had already finished is not counted as killed
 	kill_after $((RANDOM % 700 + 150)) vigil-enforce --as-of $AS_OF --batch-size 150 && killed=$((killed + 1))
+	note_left_running
 	[ $((trial % 2)) = 0 ] || continue
 	run vigil-enforce --as-of $AS_OF --batch-size 150
 	if [ "$RC" = 0 ] && [ "$(state)" = "$ref_queue" ] && [ "$(chain_ok)" = 0 ] && [ "$(conflicts_keyed)" = 0 ]; then
@@ -239,14 +239,16 @@ for trial in $(seq "$trials"); do
 	else
 		fail "kill -9 trial $trial: the rerun ends in the reference state" "rc=$RC err=$ERR" "state $(state)" "want  $ref_queue"
 	fi
-	abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
+	check_abandoned
 	clone ${_tname}_kill
 done
 run vigil-enforce --as-of $AS_OF --batch-size 150
 is "$RC" "0" "final rerun after the last kill exits 0"
 is "$(state)" "$ref_queue" "final rerun ends in the reference state"
-abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
+check_abandoned
 like "$killed" "^[1-9]" "the process was killed mid-run in $killed of $trials trials"
-is "$abandoned" "$killed" "every killed run is marked abandoned by the next run"
+is "$ABANDON_BAD" "" "every run a kill left running is marked abandoned by the next run, and no other"
+like "$ABANDONED" "^[1-9]" "kills left $ABANDONED runs mid-way, all marked abandoned"
+is "$(runs_in running)" "" "no run is left running after the final rerun"
 
 done_testing

@@ -230,10 +230,10 @@ trials=${KILL_TRIALS:-10}
 RANDOM=4242
 clone ${_tname}_kill
 killed=0
-abandoned=0
 for trial in $(seq "$trials"); do
 	# a run that had already finished is not counted as killed
 	kill_after $((RANDOM % 600 + 150)) vigil-expire --as-of $AS_OF --batch-size 200 && killed=$((killed + 1))
+	note_left_running
 	# next trial starts from the state this one left: progress accumulates
 	[ $((trial % 3)) = 0 ] || continue
 	# every third trial: rerun to the end and compare, then start afresh
@@ -244,7 +244,7 @@ for trial in $(seq "$trials"); do
 	else
 		fail "kill -9 trial $trial: the rerun ends in the reference state" "rc=$RC err=$ERR" "state $(state)" "want  $ref_state"
 	fi
-	abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
+	check_abandoned
 	clone ${_tname}_kill
 done
 run vigil-expire --as-of $AS_OF --batch-size 200
@@ -253,7 +253,9 @@ is "$(state)" "$ref_state" "final rerun ends in the reference state"
 is "$(chain_ok)" "0" "the ledger chain is intact after kill -9"
 is "$(q "SELECT count(*) FROM vigil.ledger WHERE event_type = 'certification.expired'")" "$DUE" "exactly one ledger entry per expired certification"
 like "$killed" "^[1-9]" "the process was killed mid-run in $killed of $trials trials"
-abandoned=$((abandoned + $(q "SELECT count(*) FROM vigil.job_runs WHERE status = 'abandoned'")))
-is "$abandoned" "$killed" "every killed run is marked abandoned by the next run"
+check_abandoned
+is "$ABANDON_BAD" "" "every run a kill left running is marked abandoned by the next run, and no other"
+like "$ABANDONED" "^[1-9]" "kills left $ABANDONED runs mid-way, all marked abandoned"
+is "$(runs_in running)" "" "no run is left running after the final rerun"
 
 done_testing
