@@ -164,8 +164,9 @@ static const char lock_queue_sql[] =
  * sets with the stored one.
  *
  * The stored employee_enforcement and certification_enforcement rows are read
- * only for the keys of the batch (= ANY of the batch's ids, an index scan of
- * the primary key). As plain joins the planner hashed the whole table
+ * only for the keys of the batch (= ANY of the batch's ids: a bitmap scan of
+ * the primary key, or one sequential scan while the table is not much larger
+ * than a batch). As plain joins the planner hashed the whole table
  * instead, and a --full first pass fills that table as it goes: each batch
  * scanned everything the batches before it wrote (auto_explain at 2M
  * certifications: a sequential scan of certification_enforcement in all 40
